@@ -1,0 +1,84 @@
+# socksify: LD_PRELOAD SOCKS5 client. `make`, `make test`, `make install`.
+
+VERSION   := 0.1.0
+PREFIX    ?= /usr/local
+BINDIR    ?= $(PREFIX)/bin
+LIBDIR    ?= $(PREFIX)/lib/socksify
+MANDIR    ?= $(PREFIX)/share/man
+DESTDIR   ?=
+
+CC        ?= cc
+OPT       ?= -O2 -g
+WERROR    ?= -Werror
+CFLAGS    ?= $(OPT)
+WARNINGS  := -Wall -Wextra $(WERROR)
+CPPFLAGS  += -Iinclude -D_GNU_SOURCE -DSOCKSIFY_VERSION='"$(VERSION)"' \
+             -DSOCKSIFY_LIBDIR='"$(LIBDIR)"'
+ALL_CFLAGS = -std=gnu11 -fPIC -fvisibility=hidden -pthread $(WARNINGS) $(CFLAGS)
+
+B         := build
+CORE_SRC  := $(wildcard src/socks5/*.c src/core/*.c src/util/*.c) src/preload/real.c
+HOOK_SRC  := $(filter-out src/preload/real.c,$(wildcard src/preload/*.c))
+CLI_SRC   := src/cli/socksify.c
+CORE_OBJ  := $(CORE_SRC:%.c=$(B)/obj/%.o)
+HOOK_OBJ  := $(HOOK_SRC:%.c=$(B)/obj/%.o)
+CLI_OBJ   := $(CLI_SRC:%.c=$(B)/obj/%.o)
+UNIT_SRC  := $(wildcard tests/unit/test_*.c)
+UNIT_BIN  := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
+CHECK_CFLAGS := $(shell pkg-config --cflags check 2>/dev/null)
+CHECK_LIBS   := $(shell pkg-config --libs check 2>/dev/null)
+
+LIB       := $(B)/libsocksify.so
+CLI       := $(B)/socksify
+
+.PHONY: all test check-unit check-bats install uninstall clean lint
+all: $(LIB) $(CLI)
+
+$(B)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
+
+$(B)/libcore.a: $(CORE_OBJ)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(LIB): $(HOOK_OBJ) $(B)/libcore.a src/preload/exports.map
+	$(CC) -shared -pthread $(ALL_CFLAGS) -Wl,--version-script=src/preload/exports.map \
+		-Wl,-z,relro -Wl,--as-needed -o $@ $(HOOK_OBJ) $(B)/libcore.a -ldl
+
+$(CLI): $(CLI_OBJ) $(B)/libcore.a
+	$(CC) -pthread $(ALL_CFLAGS) -o $@ $(CLI_OBJ) $(B)/libcore.a -ldl
+
+$(B)/tests/%: tests/unit/%.c $(B)/libcore.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CHECK_CFLAGS) $(ALL_CFLAGS) -o $@ $< $(B)/libcore.a $(CHECK_LIBS) -ldl
+
+test: check-unit check-bats
+
+check-unit: $(UNIT_BIN)
+	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; $$t; done
+
+check-bats: all
+	SOCKSIFY=$(CURDIR)/$(CLI) LIBSOCKSIFY=$(CURDIR)/$(LIB) bats --timing tests/bats
+
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5
+	install -m 755 $(CLI) $(DESTDIR)$(BINDIR)/socksify
+	install -m 644 $(LIB) $(DESTDIR)$(LIBDIR)/libsocksify.so
+	install -m 644 man/socksify.1 $(DESTDIR)$(MANDIR)/man1/socksify.1
+	install -m 644 man/socksify.conf.5 $(DESTDIR)$(MANDIR)/man5/socksify.conf.5
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/socksify $(DESTDIR)$(LIBDIR)/libsocksify.so \
+		$(DESTDIR)$(MANDIR)/man1/socksify.1 $(DESTDIR)$(MANDIR)/man5/socksify.conf.5
+	-rmdir $(DESTDIR)$(LIBDIR)
+
+lint:
+	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
+		--inline-suppr -Iinclude -D_GNU_SOURCE src
+	clang-tidy --quiet $(CORE_SRC) $(HOOK_SRC) $(CLI_SRC) -- $(CPPFLAGS) -std=gnu11
+
+clean:
+	rm -rf $(B)
+
+-include $(shell find $(B)/obj -name '*.d' 2>/dev/null)

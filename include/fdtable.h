@@ -1,0 +1,31 @@
+/*
+ * What the library knows about each file descriptor, indexed by fd. Reads
+ * take no lock: a call that is not ours costs one lookup.
+ */
+#ifndef SOCKSIFY_FDTABLE_H
+#define SOCKSIFY_FDTABLE_H
+
+#include <stdbool.h>
+#include <sys/socket.h>
+
+enum fd_kind {
+	FD_NONE = 0,
+	FD_TCP_PROXIED, /* connected through the proxy; peer = original destination */
+};
+
+struct fd_info {
+	enum fd_kind kind;
+	struct sockaddr_storage peer; /* normalised */
+};
+
+/* FD_NONE for fds the library knows nothing about. */
+enum fd_kind fdtable_kind(int fd);
+bool fdtable_get(int fd, struct fd_info *out);
+/* Returns false when the entry cannot be stored (out of memory). */
+bool fdtable_set(int fd, const struct fd_info *info);
+void fdtable_clear(int fd);
+void fdtable_clear_range(unsigned int first, unsigned int last);
+/* newfd becomes a copy of oldfd's entry (dup, dup2, dup3, F_DUPFD). */
+void fdtable_copy(int oldfd, int newfd);
+
+#endif

@@ -1,0 +1,55 @@
+/*
+ * The libc functions the hooks stand in front of, found with
+ * dlsym(RTLD_NEXT). The first call of any hook resolves the whole set in
+ * one go: later calls may run where dlsym is unsafe (signal handlers,
+ * forked children of threaded programs), and must not be first.
+ */
+#ifndef SOCKSIFY_REAL_H
+#define SOCKSIFY_REAL_H
+
+#include <netdb.h>
+#include <poll.h>
+#include <stdatomic.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+
+struct real_fns {
+	int (*socket)(int, int, int);
+	int (*connect)(int, const struct sockaddr *, socklen_t);
+	int (*getpeername)(int, struct sockaddr *, socklen_t *);
+	int (*accept)(int, struct sockaddr *, socklen_t *);
+	int (*accept4)(int, struct sockaddr *, socklen_t *, int);
+	int (*close)(int);
+	int (*close_range)(unsigned int, unsigned int, int);
+	void (*closefrom)(int);
+	int (*dup)(int);
+	int (*dup2)(int, int);
+	int (*dup3)(int, int, int);
+	int (*fcntl)(int, int, ...);
+	ssize_t (*read)(int, void *, size_t);
+	ssize_t (*write)(int, const void *, size_t);
+	ssize_t (*send)(int, const void *, size_t, int);
+	ssize_t (*recv)(int, void *, size_t, int);
+	int (*poll)(struct pollfd *, nfds_t, int);
+	int (*getaddrinfo)(const char *, const char *, const struct addrinfo *, struct addrinfo **);
+	void (*freeaddrinfo)(struct addrinfo *);
+};
+
+extern struct real_fns real_fns;
+extern atomic_int real_resolved;
+
+void real_resolve(void);
+
+static inline const struct real_fns *real(void)
+{
+	if (!atomic_load_explicit(&real_resolved, memory_order_acquire))
+		real_resolve();
+	return &real_fns;
+}
+
+static inline ssize_t real_write(int fd, const void *buf, size_t len)
+{
+	return real()->write(fd, buf, len);
+}
+
+#endif

@@ -1,0 +1,368 @@
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "real.h"
+#include "url.h"
+
+#define FILE_MAX (64 * 1024)
+#define SECRET_LINE_MAX 1024
+
+/* Records "where: what[: extra]" and returns false; truncates long paths. */
+static bool fail(struct config *cfg, const char *where, const char *what, const char *extra)
+{
+	size_t cap = sizeof(cfg->error), n = 0;
+	const char *parts[] = { where, ": ", what, extra ? ": " : "", extra ? extra : "" };
+
+	for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++)
+		for (const char *c = parts[i]; *c != '\0' && n + 1 < cap; c++)
+			cfg->error[n++] = *c;
+	cfg->error[n] = '\0';
+	return false;
+}
+
+typedef bool (*setter)(struct config *cfg, const char *value, const char **why);
+
+static bool set_string(char *dst, size_t cap, size_t *len, const char *value, bool allow_empty)
+{
+	size_t n = strlen(value);
+
+	if (n >= cap || (n == 0 && !allow_empty))
+		return false;
+	memcpy(dst, value, n + 1);
+	if (len != NULL)
+		*len = n;
+	return true;
+}
+
+static bool set_proxy(struct config *cfg, const char *value, const char **why)
+{
+	struct proxy_url url;
+
+	if (!url_parse_proxy(value, &url, why))
+		return false;
+	memcpy(cfg->proxy_host, url.host, sizeof(cfg->proxy_host));
+	cfg->proxy_port = url.port;
+	cfg->has_proxy = true;
+	if (url.has_user) {
+		memcpy(cfg->user, url.user, sizeof(cfg->user));
+		cfg->user_len = url.user_len;
+		cfg->has_user = true;
+	}
+	if (url.has_pass) {
+		memcpy(cfg->pass, url.pass, sizeof(cfg->pass));
+		cfg->pass_len = url.pass_len;
+		cfg->has_pass = true;
+	}
+	return true;
+}
+
+static bool set_user(struct config *cfg, const char *value, const char **why)
+{
+	*why = "username must be 1 to 255 bytes";
+	cfg->has_user = set_string(cfg->user, sizeof(cfg->user), &cfg->user_len, value, false);
+	return cfg->has_user;
+}
+
+static bool set_password(struct config *cfg, const char *value, const char **why)
+{
+	*why = "password must be at most 255 bytes";
+	cfg->has_pass = set_string(cfg->pass, sizeof(cfg->pass), &cfg->pass_len, value, true);
+	return cfg->has_pass;
+}
+
+/* The first line of the file, without its line ending. */
+static bool set_password_file(struct config *cfg, const char *value, const char **why)
+{
+	char buf[SECRET_LINE_MAX];
+	ssize_t n;
+	int fd = open(value, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0) {
+		*why = "cannot open the password file";
+		return false;
+	}
+	n = real()->read(fd, buf, sizeof(buf) - 1);
+	real()->close(fd);
+	if (n < 0) {
+		*why = "cannot read the password file";
+		return false;
+	}
+	buf[n] = '\0';
+	buf[strcspn(buf, "\r\n")] = '\0';
+	bool ok = set_password(cfg, buf, why);
+	memset(buf, 0, sizeof(buf));
+	return ok;
+}
+
+static bool set_direct(struct config *cfg, const char *value, const char **why)
+{
+	const char *p = value;
+
+	*why = "direct takes comma-separated addresses or CIDRs (127.0.0.0/8,::1), or none";
+	cfg->ndirect = 0;
+	if (strcmp(value, "none") == 0)
+		return true;
+	while (*p != '\0') {
+		size_t len = strcspn(p, ",");
+		const char *start = p, *end = p + len;
+
+		while (start < end && (*start == ' ' || *start == '\t'))
+			start++;
+		while (end > start && (end[-1] == ' ' || end[-1] == '\t'))
+			end--;
+		if (cfg->ndirect == CONFIG_MAX_DIRECT) {
+			*why = "too many direct entries";
+			return false;
+		}
+		if (!cidr_parse(start, (size_t)(end - start), &cfg->direct[cfg->ndirect++]))
+			return false;
+		p += len;
+		if (*p == ',')
+			p++;
+	}
+	return cfg->ndirect > 0;
+}
+
+/* Seconds, with up to three decimals: "10", "2.5". */
+static bool set_timeout(struct config *cfg, const char *value, const char **why)
+{
+	char *end;
+	double s;
+
+	*why = "timeout is in seconds, from 0.001 to 3600 (e.g. 10 or 2.5)";
+	errno = 0;
+	s = strtod(value, &end);
+	if (errno != 0 || end == value || *end != '\0' || !(s >= 0.001 && s <= 3600))
+		return false;
+	cfg->timeout_ms = (int)(s * 1000 + 0.5);
+	return true;
+}
+
+static bool set_log(struct config *cfg, const char *value, const char **why)
+{
+	*why = "log is one of silent, error, warn, info, debug (or 0-4)";
+	cfg->log_level = log_level_parse(value);
+	if (cfg->log_level >= 0)
+		return true;
+	cfg->log_level = LOG_DEFAULT;
+	return false;
+}
+
+static bool set_log_file(struct config *cfg, const char *value, const char **why)
+{
+	*why = "log_file must be a path";
+	return set_string(cfg->log_file, sizeof(cfg->log_file), NULL, value, false);
+}
+
+/* Order matters in the environment: explicit credentials beat the URL's. */
+static const struct key {
+	const char *name;
+	const char *env;
+	setter set;
+} keys[] = {
+	{ "proxy", "SOCKSIFY_PROXY", set_proxy },
+	{ "user", "SOCKSIFY_USER", set_user },
+	{ "password", "SOCKSIFY_PASSWORD", set_password },
+	{ "password_file", "SOCKSIFY_PASSWORD_FILE", set_password_file },
+	{ "direct", "SOCKSIFY_DIRECT", set_direct },
+	{ "timeout", "SOCKSIFY_TIMEOUT", set_timeout },
+	{ "log", "SOCKSIFY_LOG", set_log },
+	{ "log_file", "SOCKSIFY_LOG_FILE", set_log_file },
+};
+#define NKEYS (sizeof(keys) / sizeof(keys[0]))
+
+void config_defaults(struct config *cfg)
+{
+	static const char default_direct[] = "127.0.0.0/8,::1";
+	const char *unused;
+
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->timeout_ms = CONFIG_DEFAULT_TIMEOUT_MS;
+	cfg->log_level = LOG_DEFAULT;
+	set_direct(cfg, default_direct, &unused);
+}
+
+bool config_set(struct config *cfg, const char *key, const char *value, const char *where)
+{
+	const char *why = "";
+
+	for (size_t i = 0; i < NKEYS; i++) {
+		if (strcmp(keys[i].name, key) != 0)
+			continue;
+		if (keys[i].set(cfg, value, &why))
+			return true;
+		return fail(cfg, where, why, NULL);
+	}
+	return fail(cfg, where, "unknown key", key);
+}
+
+static char *trim(char *s)
+{
+	char *end = s + strlen(s);
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	while (end > s && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\r'))
+		end--;
+	*end = '\0';
+	return s;
+}
+
+/* A '#' opens a comment at the start of a line or after white space. */
+static void strip_comment(char *line)
+{
+	for (char *p = line; *p != '\0'; p++) {
+		if (*p == '#' && (p == line || p[-1] == ' ' || p[-1] == '\t')) {
+			*p = '\0';
+			return;
+		}
+	}
+}
+
+static char *unquote(char *value)
+{
+	size_t n = strlen(value);
+
+	if (n >= 2 && value[0] == '"' && value[n - 1] == '"') {
+		value[n - 1] = '\0';
+		return value + 1;
+	}
+	return value;
+}
+
+static bool parse_line(struct config *cfg, char *line, const char *where)
+{
+	char *eq, *key, *value;
+
+	strip_comment(line);
+	line = trim(line);
+	if (*line == '\0')
+		return true;
+	eq = strchr(line, '=');
+	if (eq == NULL) {
+		return fail(cfg, where, "expected \"key = value\"", NULL);
+	}
+	*eq = '\0';
+	key = trim(line);
+	value = unquote(trim(eq + 1));
+	if (*key == '\0') {
+		return fail(cfg, where, "missing key before \"=\"", NULL);
+	}
+	return config_set(cfg, key, value, where);
+}
+
+bool config_parse_text(struct config *cfg, const char *text, size_t len, const char *path)
+{
+	char line[1024], where[PATH_MAX + 16];
+	size_t lineno = 0, pos = 0;
+	bool ok = true;
+
+	while (ok && pos < len) {
+		size_t n = 0;
+		const char *nl = memchr(text + pos, '\n', len - pos);
+		size_t line_len = nl ? (size_t)(nl - (text + pos)) : len - pos;
+
+		lineno++;
+		snprintf(where, sizeof(where), "%s:%zu", path, lineno);
+		if (line_len >= sizeof(line) || memchr(text + pos, '\0', line_len) != NULL) {
+			ok = fail(cfg, where, "line too long or not text", NULL);
+			break;
+		}
+		n = line_len;
+		memcpy(line, text + pos, n);
+		line[n] = '\0';
+		ok = parse_line(cfg, line, where);
+		pos += line_len + 1;
+	}
+	memset(line, 0, sizeof(line));
+	return ok;
+}
+
+static bool file_exists(const char *path)
+{
+	return access(path, F_OK) == 0;
+}
+
+void config_file_path(char out[PATH_MAX])
+{
+	const char *explicit = getenv("SOCKSIFY_CONF");
+	const char *xdg = getenv("XDG_CONFIG_HOME");
+	const char *home = getenv("HOME");
+
+	out[0] = '\0';
+	if (explicit != NULL && *explicit != '\0') {
+		snprintf(out, PATH_MAX, "%s", explicit);
+		return;
+	}
+	if (xdg != NULL && *xdg == '/')
+		snprintf(out, PATH_MAX, "%s/socksify/socksify.conf", xdg);
+	else if (home != NULL && *home == '/')
+		snprintf(out, PATH_MAX, "%s/.config/socksify/socksify.conf", home);
+	if (out[0] != '\0' && file_exists(out))
+		return;
+	snprintf(out, PATH_MAX, "/etc/socksify.conf");
+	if (!file_exists(out))
+		out[0] = '\0';
+}
+
+static bool load_file(struct config *cfg, const char *path)
+{
+	static char text[FILE_MAX];
+	static pthread_mutex_t text_lock = PTHREAD_MUTEX_INITIALIZER;
+	ssize_t n, total = 0;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0) {
+		return fail(cfg, path, "cannot open", strerror(errno));
+	}
+	pthread_mutex_lock(&text_lock);
+	while ((n = real()->read(fd, text + total, sizeof(text) - (size_t)total)) > 0)
+		total += n;
+	real()->close(fd);
+	bool ok = false;
+	if (n < 0)
+		fail(cfg, path, "cannot read", strerror(errno));
+	else if (total == (ssize_t)sizeof(text)) {
+		fail(cfg, path, "larger than 64 KiB", NULL);
+	} else {
+		ok = config_parse_text(cfg, text, (size_t)total, path);
+	}
+	memset(text, 0, (size_t)total);
+	pthread_mutex_unlock(&text_lock);
+	return ok;
+}
+
+static bool load_env(struct config *cfg)
+{
+	for (size_t i = 0; i < NKEYS; i++) {
+		const char *value = getenv(keys[i].env);
+		if (value != NULL && *value != '\0' && !config_set(cfg, keys[i].name, value, keys[i].env))
+			return false;
+	}
+	return true;
+}
+
+bool config_load(struct config *cfg)
+{
+	config_defaults(cfg);
+	config_file_path(cfg->file);
+	if (cfg->file[0] != '\0' && !load_file(cfg, cfg->file))
+		return false;
+	return load_env(cfg);
+}
+
+void config_proxy_display(const struct config *cfg, char *out, size_t cap)
+{
+	if (strchr(cfg->proxy_host, ':') != NULL)
+		snprintf(out, cap, "[%s]:%u", cfg->proxy_host, cfg->proxy_port);
+	else
+		snprintf(out, cap, "%s:%u", cfg->proxy_host, cfg->proxy_port);
+}

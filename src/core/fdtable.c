@@ -1,0 +1,110 @@
+#include "fdtable.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+/*
+ * Two levels of fixed-size chunks: the top array is static, chunks are
+ * mapped on first write and never freed, so a reader can never see one go
+ * away. An entry is published by storing its kind last (release) and read
+ * by loading the kind first (acquire); writers of one entry are serialised
+ * by a lock that readers never take.
+ */
+#define CHUNK_BITS 10
+#define CHUNK_SIZE (1u << CHUNK_BITS)
+#define NCHUNKS 1024u /* fds up to 1M; beyond that the library stays out */
+
+struct entry {
+	atomic_int kind;
+	struct sockaddr_storage peer;
+};
+
+static _Atomic(struct entry *) chunks[NCHUNKS];
+static pthread_mutex_t write_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static struct entry *slot(int fd, bool create)
+{
+	if (fd < 0 || (unsigned)fd >= NCHUNKS * CHUNK_SIZE)
+		return NULL;
+	unsigned c = (unsigned)fd >> CHUNK_BITS;
+	struct entry *chunk = atomic_load_explicit(&chunks[c], memory_order_acquire);
+
+	if (chunk == NULL && create) {
+		chunk = mmap(NULL, CHUNK_SIZE * sizeof(struct entry), PROT_READ | PROT_WRITE,
+			     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (chunk == MAP_FAILED)
+			return NULL;
+		atomic_store_explicit(&chunks[c], chunk, memory_order_release);
+	}
+	return chunk ? &chunk[(unsigned)fd & (CHUNK_SIZE - 1)] : NULL;
+}
+
+enum fd_kind fdtable_kind(int fd)
+{
+	struct entry *e = slot(fd, false);
+
+	return e ? (enum fd_kind)atomic_load_explicit(&e->kind, memory_order_acquire) : FD_NONE;
+}
+
+bool fdtable_get(int fd, struct fd_info *out)
+{
+	struct entry *e = slot(fd, false);
+
+	if (e == NULL)
+		return false;
+	pthread_mutex_lock(&write_lock);
+	out->kind = (enum fd_kind)atomic_load_explicit(&e->kind, memory_order_acquire);
+	out->peer = e->peer;
+	pthread_mutex_unlock(&write_lock);
+	return out->kind != FD_NONE;
+}
+
+bool fdtable_set(int fd, const struct fd_info *info)
+{
+	pthread_mutex_lock(&write_lock);
+	struct entry *e = slot(fd, true);
+	if (e != NULL) {
+		e->peer = info->peer;
+		atomic_store_explicit(&e->kind, info->kind, memory_order_release);
+	}
+	pthread_mutex_unlock(&write_lock);
+	return e != NULL;
+}
+
+void fdtable_clear(int fd)
+{
+	struct entry *e = slot(fd, false);
+
+	if (e != NULL && atomic_load_explicit(&e->kind, memory_order_relaxed) != FD_NONE)
+		atomic_store_explicit(&e->kind, FD_NONE, memory_order_release);
+}
+
+void fdtable_clear_range(unsigned int first, unsigned int last)
+{
+	const unsigned limit = NCHUNKS * CHUNK_SIZE - 1;
+
+	if (last > limit)
+		last = limit;
+	for (unsigned fd = first; fd <= last && fd >= first; fd++) {
+		if (atomic_load_explicit(&chunks[fd >> CHUNK_BITS], memory_order_acquire) == NULL) {
+			fd |= CHUNK_SIZE - 1; /* skip the unmapped chunk */
+			continue;
+		}
+		fdtable_clear((int)fd);
+	}
+}
+
+void fdtable_copy(int oldfd, int newfd)
+{
+	struct fd_info info;
+
+	if (oldfd == newfd)
+		return;
+	if (fdtable_get(oldfd, &info))
+		fdtable_set(newfd, &info);
+	else
+		fdtable_clear(newfd);
+}

@@ -1,0 +1,94 @@
+#include "proxy.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <pthread.h>
+#include <string.h>
+
+#include "log.h"
+#include "real.h"
+
+static struct proxy the_proxy;
+static pthread_once_t once = PTHREAD_ONCE_INIT;
+
+static void open_log(const struct config *cfg)
+{
+	int fd = 2;
+
+	if (cfg->log_file[0] != '\0') {
+		fd = open(cfg->log_file, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+		if (fd < 0)
+			fd = 2;
+	}
+	log_setup(cfg->log_level, fd);
+}
+
+/* Only the proxy's own name is looked up, by the real resolver. */
+static bool resolve(struct proxy *p)
+{
+	struct addrinfo hints = { .ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICSERV };
+	struct addrinfo *res = NULL;
+	int rc = real()->getaddrinfo(p->cfg.proxy_host, "1", &hints, &res);
+
+	if (rc != 0) {
+		p->resolve_error = gai_strerror(rc);
+		return false;
+	}
+	bool ok = addr_normalize(res->ai_addr, res->ai_addrlen, &p->addr);
+	real()->freeaddrinfo(res);
+	if (!ok) {
+		p->resolve_error = "no IPv4 or IPv6 address";
+		return false;
+	}
+	if (p->addr.ss_family == AF_INET)
+		((struct sockaddr_in *)&p->addr)->sin_port = htons(p->cfg.proxy_port);
+	else
+		((struct sockaddr_in6 *)&p->addr)->sin6_port = htons(p->cfg.proxy_port);
+	return true;
+}
+
+static void load(void)
+{
+	struct proxy *p = &the_proxy;
+
+	if (!config_load(&p->cfg)) {
+		char error[CONFIG_ERROR_MAX];
+		memcpy(error, p->cfg.error, sizeof(error));
+		config_defaults(&p->cfg);
+		open_log(&p->cfg);
+		log_line(LOG_ERROR, error);
+		p->unusable = FAIL_BAD_CONFIG;
+		return;
+	}
+	open_log(&p->cfg);
+	if (!p->cfg.has_proxy) {
+		p->unusable = FAIL_NO_PROXY;
+		return;
+	}
+	config_proxy_display(&p->cfg, p->display, sizeof(p->display));
+	if (p->cfg.has_user) {
+		p->cred.user = p->cfg.user;
+		p->cred.user_len = p->cfg.user_len;
+		p->cred.pass = p->cfg.pass;
+		p->cred.pass_len = p->cfg.pass_len;
+	}
+	if (!resolve(p))
+		p->unusable = FAIL_PROXY_RESOLVE;
+}
+
+const struct proxy *proxy_get(void)
+{
+	pthread_once(&once, load);
+	return &the_proxy;
+}
+
+void proxy_failure_ctx(const struct proxy *p, const char *dest, struct failure_ctx *ctx)
+{
+	memset(ctx, 0, sizeof(*ctx));
+	ctx->proxy = p->display;
+	ctx->dest = dest;
+	ctx->user = p->cred.user;
+	ctx->detail = p->resolve_error;
+	ctx->timeout_ms = p->cfg.timeout_ms;
+}

@@ -1,0 +1,10 @@
+#include "route.h"
+
+bool route_is_direct(const struct proxy *p, const struct sockaddr_storage *dst)
+{
+	for (size_t i = 0; i < p->cfg.ndirect; i++)
+		if (cidr_match(&p->cfg.direct[i], dst))
+			return true;
+	/* A native SOCKS client talking to the proxy itself must not be wrapped. */
+	return p->unusable == FAIL_NONE && addr_equal(&p->addr, dst);
+}

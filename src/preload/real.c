@@ -1,0 +1,49 @@
+#include "real.h"
+
+#include <dlfcn.h>
+#include <stdlib.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+struct real_fns real_fns;
+atomic_int real_resolved;
+
+#define RESOLVE(name) resolve_one((void **)&real_fns.name, #name)
+
+static void resolve_one(void **slot, const char *name)
+{
+	void *fn = dlsym(RTLD_NEXT, name);
+
+	if (fn == NULL) {
+		/* Without the real function no call can be forwarded safely. */
+		static const char msg[] = "socksify: cannot find a libc function; aborting\n";
+		(void)!syscall(SYS_write, 2, msg, sizeof(msg) - 1);
+		abort();
+	}
+	*slot = fn;
+}
+
+/* Racing first calls resolve the same pointers: harmless, so no lock. */
+void real_resolve(void)
+{
+	RESOLVE(socket);
+	RESOLVE(connect);
+	RESOLVE(getpeername);
+	RESOLVE(accept);
+	RESOLVE(accept4);
+	RESOLVE(close);
+	RESOLVE(close_range);
+	RESOLVE(closefrom);
+	RESOLVE(dup);
+	RESOLVE(dup2);
+	RESOLVE(dup3);
+	RESOLVE(fcntl);
+	RESOLVE(read);
+	RESOLVE(write);
+	RESOLVE(send);
+	RESOLVE(recv);
+	RESOLVE(poll);
+	RESOLVE(getaddrinfo);
+	RESOLVE(freeaddrinfo);
+	atomic_store_explicit(&real_resolved, 1, memory_order_release);
+}
