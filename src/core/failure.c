@@ -83,9 +83,11 @@ enum failure failure_from_rep(int rep)
 		FAIL_REP_ATYP_UNSUPPORTED,
 	};
 
-	if (rep > 0 && (size_t)rep < sizeof(by_rep) / sizeof(by_rep[0]))
-		return by_rep[rep];
-	return FAIL_REP_UNKNOWN;
+	const int count = (int)(sizeof(by_rep) / sizeof(by_rep[0]));
+
+	if (rep <= 0 || rep >= count)
+		return FAIL_REP_UNKNOWN;
+	return by_rep[rep];
 }
 
 static void put(char *out, unsigned cap, unsigned *pos, const char *s)

@@ -41,7 +41,7 @@ static void to_socks5_addr(const struct sockaddr_storage *ss, struct socks5_addr
 
 static bool socket_is_unbound(int fd)
 {
-	struct sockaddr_storage ss;
+	struct sockaddr_storage ss = { 0 };
 	socklen_t len = sizeof(ss);
 
 	if (getsockname(fd, (struct sockaddr *)&ss, &len) < 0)
