@@ -70,13 +70,14 @@ struct socks5_addr {
 	} u;
 };
 
-/* Method selection (client -> server and back). */
+/* Method selection (client -> server and back). methods holds 255 bytes. */
 int socks5_encode_greeting(uint8_t *out, size_t cap, const uint8_t *methods, size_t n);
 int socks5_decode_greeting(const uint8_t *in, size_t len, uint8_t *methods, size_t *n);
 int socks5_encode_method_choice(uint8_t *out, size_t cap, uint8_t method);
 int socks5_decode_method_choice(const uint8_t *in, size_t len, uint8_t *method);
 
-/* RFC 1929 username/password sub-negotiation. */
+/* RFC 1929 username/password sub-negotiation; decoded user and pass hold
+ * 256 bytes each (NUL-terminated). */
 int socks5_encode_auth(uint8_t *out, size_t cap, const char *user, size_t user_len,
 		       const char *pass, size_t pass_len);
 int socks5_decode_auth(const uint8_t *in, size_t len, char *user, size_t *user_len,
@@ -94,8 +95,9 @@ int socks5_decode_reply(const uint8_t *in, size_t len, uint8_t *rep, struct sock
  * How many bytes the request or reply starting at in[0..len) needs in all,
  * judged from what is there: a reader fetches exactly that many and never
  * more, so bytes the server sends after its reply stay in the socket.
- * Returns a count >= len when more is needed or the message is complete,
- * or a negative socks5_err.
+ * Returns the message's whole length as far as it can be known yet (more
+ * than len while bytes are missing; at most len once complete), or a
+ * negative socks5_err.
  */
 int socks5_reply_need(const uint8_t *in, size_t len);
 
