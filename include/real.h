@@ -30,6 +30,8 @@ struct real_fns {
 	ssize_t (*write)(int, const void *, size_t);
 	ssize_t (*send)(int, const void *, size_t, int);
 	ssize_t (*recv)(int, void *, size_t, int);
+	ssize_t (*sendto)(int, const void *, size_t, int, const struct sockaddr *, socklen_t);
+	ssize_t (*sendmsg)(int, const struct msghdr *, int);
 	int (*poll)(struct pollfd *, nfds_t, int);
 	int (*getaddrinfo)(const char *, const char *, const struct addrinfo *, struct addrinfo **);
 	void (*freeaddrinfo)(struct addrinfo *);

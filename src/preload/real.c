@@ -42,6 +42,8 @@ void real_resolve(void)
 	RESOLVE(write);
 	RESOLVE(send);
 	RESOLVE(recv);
+	RESOLVE(sendto);
+	RESOLVE(sendmsg);
 	RESOLVE(poll);
 	RESOLVE(getaddrinfo);
 	RESOLVE(freeaddrinfo);
