@@ -85,33 +85,20 @@ HOOK int dup3(int oldfd, int newfd, int flags)
 }
 
 /* Every fcntl argument fits a pointer-sized slot, as glibc itself reads it. */
-static int fcntl_common(int fd, int cmd, void *arg)
+HOOK int fcntl(int fd, int cmd, ...)
 {
-	int rc = real()->fcntl(fd, cmd, arg);
+	va_list ap;
+	void *arg;
+	int rc;
 
+	va_start(ap, cmd);
+	arg = va_arg(ap, void *);
+	va_end(ap);
+	rc = real()->fcntl(fd, cmd, arg);
 	if (cmd == F_DUPFD || cmd == F_DUPFD_CLOEXEC)
 		return copied(fd, rc);
 	return rc;
 }
 
-HOOK int fcntl(int fd, int cmd, ...)
-{
-	va_list ap;
-	void *arg;
-
-	va_start(ap, cmd);
-	arg = va_arg(ap, void *);
-	va_end(ap);
-	return fcntl_common(fd, cmd, arg);
-}
-
-HOOK int fcntl64(int fd, int cmd, ...)
-{
-	va_list ap;
-	void *arg;
-
-	va_start(ap, cmd);
-	arg = va_arg(ap, void *);
-	va_end(ap);
-	return fcntl_common(fd, cmd, arg);
-}
+/* Programs built with 64-bit file offsets call fcntl64: the same call here. */
+HOOK int fcntl64(int fd, int cmd, ...) __attribute__((alias("fcntl")));
