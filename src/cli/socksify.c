@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -149,12 +150,27 @@ static void find_library(char out[PATH_MAX])
 		    SOCKSIFY_LIBDIR);
 }
 
+/* ld.so separates LD_PRELOAD entries with colons or spaces. */
+static bool preload_names(const char *list, const char *lib)
+{
+	size_t n = strlen(lib);
+
+	for (const char *p = list; *p != '\0';) {
+		size_t len = strcspn(p, ": ");
+		if (len == n && memcmp(p, lib, n) == 0)
+			return true;
+		p += len;
+		p += *p != '\0';
+	}
+	return false;
+}
+
 static void set_preload(const char *lib)
 {
 	const char *old = getenv("LD_PRELOAD");
 	char *value;
 
-	if (old != NULL && strstr(old, lib) != NULL)
+	if (old != NULL && preload_names(old, lib))
 		return;
 	if (old == NULL || *old == '\0')
 		value = strdup(lib);

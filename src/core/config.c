@@ -216,46 +216,57 @@ static char *trim(char *s)
 	return s;
 }
 
-/* A '#' opens a comment at the start of a line or after white space. */
-static void strip_comment(char *line)
+/* A '#' opens a comment at the start of a value or after white space. */
+static void strip_comment(char *value)
 {
-	for (char *p = line; *p != '\0'; p++) {
-		if (*p == '#' && (p == line || p[-1] == ' ' || p[-1] == '\t')) {
+	for (char *p = value; *p != '\0'; p++) {
+		if (*p == '#' && (p == value || p[-1] == ' ' || p[-1] == '\t')) {
 			*p = '\0';
 			return;
 		}
 	}
 }
 
-static char *unquote(char *value)
+/*
+ * A value in double quotes runs to the last quote on the line, so it may
+ * hold spaces and " #"; only a comment may follow it.
+ */
+static char *parse_value(char *text, const char **why)
 {
-	size_t n = strlen(value);
+	char *close = strrchr(text, '"');
 
-	if (n >= 2 && value[0] == '"' && value[n - 1] == '"') {
-		value[n - 1] = '\0';
-		return value + 1;
+	*why = NULL;
+	if (text[0] != '"' || close == text) {
+		strip_comment(text);
+		return trim(text);
 	}
-	return value;
+	char *after = trim(close + 1);
+	if (*after != '\0' && *after != '#') {
+		*why = "only a comment may follow a quoted value";
+		return NULL;
+	}
+	*close = '\0';
+	return text + 1;
 }
 
 static bool parse_line(struct config *cfg, char *line, const char *where)
 {
 	char *eq, *key, *value;
+	const char *why;
 
-	strip_comment(line);
 	line = trim(line);
-	if (*line == '\0')
+	if (*line == '\0' || *line == '#')
 		return true;
 	eq = strchr(line, '=');
-	if (eq == NULL) {
+	if (eq == NULL)
 		return fail(cfg, where, "expected \"key = value\"", NULL);
-	}
 	*eq = '\0';
 	key = trim(line);
-	value = unquote(trim(eq + 1));
-	if (*key == '\0') {
+	if (*key == '\0')
 		return fail(cfg, where, "missing key before \"=\"", NULL);
-	}
+	value = parse_value(trim(eq + 1), &why);
+	if (value == NULL)
+		return fail(cfg, where, why, NULL);
 	return config_set(cfg, key, value, where);
 }
 

@@ -115,7 +115,10 @@ static void put_field(char *out, unsigned cap, unsigned *pos, char field,
 		put(out, cap, pos, num);
 		break;
 	case 'T':
-		snprintf(num, sizeof(num), "%d.%d", ctx->timeout_ms / 1000, ctx->timeout_ms % 1000 / 100);
+		if (ctx->timeout_ms % 1000 == 0)
+			snprintf(num, sizeof(num), "%d", ctx->timeout_ms / 1000);
+		else
+			snprintf(num, sizeof(num), "%d.%03d", ctx->timeout_ms / 1000, ctx->timeout_ms % 1000);
 		put(out, cap, pos, num);
 		break;
 	default:
