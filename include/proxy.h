@@ -16,12 +16,20 @@ struct proxy {
 	struct config cfg;
 	enum failure unusable;          /* FAIL_NONE when the proxy can be tried */
 	const char *resolve_error;      /* detail for FAIL_PROXY_RESOLVE */
-	struct sockaddr_storage addr;   /* normalised */
+	/*
+	 * Normalised; addr[0] is the resolver's first answer, addr[1] the
+	 * first of the other family, if any, for sockets that cannot use it.
+	 */
+	struct sockaddr_storage addr[2];
+	size_t naddr;
 	char display[300];              /* "host:port" as configured */
 	struct socks5_credentials cred;
 };
 
 const struct proxy *proxy_get(void);
+
+/* The proxy address a socket of this family should use. */
+const struct sockaddr_storage *proxy_addr_for_family(const struct proxy *p, int family);
 
 /* A failure context naming this proxy and destination. */
 void proxy_failure_ctx(const struct proxy *p, const char *dest, struct failure_ctx *ctx);

@@ -90,12 +90,26 @@ enum failure failure_from_rep(int rep)
 	return by_rep[rep];
 }
 
+/* Control characters are escaped: a field must not split or forge a line. */
 static void put(char *out, unsigned cap, unsigned *pos, const char *s)
 {
+	static const char hex[] = "0123456789abcdef";
+
 	if (s == NULL)
 		s = "?";
-	while (*s != '\0' && *pos + 1 < cap)
-		out[(*pos)++] = *s++;
+	for (; *s != '\0' && *pos + 1 < cap; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c >= 0x20 && c != 0x7f) {
+			out[(*pos)++] = (char)c;
+			continue;
+		}
+		if (*pos + 5 > cap)
+			break;
+		out[(*pos)++] = '\\';
+		out[(*pos)++] = 'x';
+		out[(*pos)++] = hex[c >> 4];
+		out[(*pos)++] = hex[c & 0xf];
+	}
 }
 
 static void put_field(char *out, unsigned cap, unsigned *pos, char field,

@@ -24,7 +24,19 @@ static void open_log(const struct config *cfg)
 	log_setup(cfg->log_level, fd);
 }
 
-/* Only the proxy's own name is looked up, by the real resolver. */
+static void set_port(struct sockaddr_storage *ss, uint16_t port)
+{
+	if (ss->ss_family == AF_INET)
+		((struct sockaddr_in *)ss)->sin_port = htons(port);
+	else
+		((struct sockaddr_in6 *)ss)->sin6_port = htons(port);
+}
+
+/*
+ * Only the proxy's own name is looked up, by the real resolver. The first
+ * answer is kept, and the first of the other family beside it: "localhost"
+ * gives ::1 first, which an AF_INET socket cannot reach.
+ */
 static bool resolve(struct proxy *p)
 {
 	struct addrinfo hints = { .ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICSERV };
@@ -35,17 +47,26 @@ static bool resolve(struct proxy *p)
 		p->resolve_error = gai_strerror(rc);
 		return false;
 	}
-	bool ok = addr_normalize(res->ai_addr, res->ai_addrlen, &p->addr);
-	real()->freeaddrinfo(res);
-	if (!ok) {
-		p->resolve_error = "no IPv4 or IPv6 address";
-		return false;
+	for (struct addrinfo *ai = res; ai != NULL && p->naddr < 2; ai = ai->ai_next) {
+		struct sockaddr_storage *slot = &p->addr[p->naddr];
+		if (!addr_normalize(ai->ai_addr, ai->ai_addrlen, slot))
+			continue;
+		if (p->naddr == 1 && slot->ss_family == p->addr[0].ss_family)
+			continue;
+		set_port(slot, p->cfg.proxy_port);
+		p->naddr++;
 	}
-	if (p->addr.ss_family == AF_INET)
-		((struct sockaddr_in *)&p->addr)->sin_port = htons(p->cfg.proxy_port);
-	else
-		((struct sockaddr_in6 *)&p->addr)->sin6_port = htons(p->cfg.proxy_port);
-	return true;
+	real()->freeaddrinfo(res);
+	if (p->naddr == 0)
+		p->resolve_error = "no IPv4 or IPv6 address";
+	return p->naddr > 0;
+}
+
+const struct sockaddr_storage *proxy_addr_for_family(const struct proxy *p, int family)
+{
+	if (family == AF_INET && p->addr[0].ss_family != AF_INET && p->naddr == 2)
+		return &p->addr[1];
+	return &p->addr[0];
 }
 
 static void load(void)

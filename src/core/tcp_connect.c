@@ -58,15 +58,16 @@ static enum failure proxy_addr_for(int fd, const struct proxy *p, struct sockadd
 				   socklen_t *len, const char **why)
 {
 	int family = socket_family(fd);
+	const struct sockaddr_storage *proxy = proxy_addr_for_family(p, family);
 	int v6only = 0, off = 0;
 	socklen_t optlen = sizeof(v6only);
 
-	*len = addr_in_family(&p->addr, family, out);
+	*len = addr_in_family(proxy, family, out);
 	if (*len == 0) {
 		*why = "an IPv4 socket cannot reach an IPv6 proxy";
 		return FAIL_FAMILY;
 	}
-	if (family != AF_INET6 || p->addr.ss_family != AF_INET)
+	if (family != AF_INET6 || proxy->ss_family != AF_INET)
 		return FAIL_NONE;
 	if (getsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6only, &optlen) == 0 && !v6only)
 		return FAIL_NONE;
