@@ -1,0 +1,211 @@
+#!/usr/bin/env bats
+# Self-test of the namespace lab (scripts/lab.sh). Uses native SOCKS clients
+# (curl, ncat), not socksify.
+
+load lab
+
+setup_file() {
+	lab_up
+}
+
+teardown_file() {
+	lab_down
+}
+
+setup() {
+	reset_leaks
+}
+
+curl_() {
+	in_client curl -q -sS --max-time 10 "$@"
+}
+
+@test "lab.env exports every documented variable" {
+	local v
+	for v in LAB_CLIENT_NS LAB_PROXY_NS LAB_WORLD_NS PROXY4 PROXY6 AUTH_PORT \
+		NOAUTH_PORT MICROSOCKS_PORT WORLD4 WORLD6 HTTP_PORT ECHO_PORT LAB_USER \
+		LAB_PASS LAB_PASSWORD_FILE DANTE_LOG BIGFILE_SHA256 MARKER; do
+		[ -n "${!v:-}" ] || fail "lab.env does not set $v"
+	done
+	assert_equal "$PROXY4" 198.51.100.1
+	assert_equal "$PROXY6" 2001:db8:1::1
+	assert_equal "$WORLD4" 203.0.113.10
+	assert_equal "$WORLD6" 2001:db8:2::10
+	assert_equal "$AUTH_PORT/$NOAUTH_PORT/$MICROSOCKS_PORT/$HTTP_PORT/$ECHO_PORT" 1080/1081/1082/80/7
+	assert_equal "$(stat -c %a "$LAB_PASSWORD_FILE")" 600
+	assert_equal "$(cat "$LAB_PASSWORD_FILE")" "$LAB_PASS"
+	run id -u "$LAB_USER"
+	assert_success
+	assert_equal "$(getent passwd "$LAB_USER" | cut -d: -f7)" /usr/sbin/nologin
+	# a cheap MD5 hash, so danted's one crypt() per connection costs nothing
+	# shellcheck disable=SC2016
+	assert_regex "$(getent shadow "$LAB_USER" | cut -d: -f2)" '^\$1\$'
+	run "$LAB_SH" status
+	assert_success
+	assert_output --partial "status: up"
+}
+
+@test "client has default routes via the proxy and the proxy does not forward" {
+	run in_client ip -4 route show default
+	assert_output --partial "via $PROXY4"
+	run in_client ip -6 route show default
+	assert_output --partial "via $PROXY6"
+	assert_equal "$(in_proxy sysctl -n net.ipv4.ip_forward)" 0
+	assert_equal "$(in_proxy sysctl -n net.ipv6.conf.all.forwarding)" 0
+}
+
+@test "danted (username) over IPv4 returns the marker" {
+	run curl_ --socks5 "$PROXY4:$AUTH_PORT" --proxy-user "$LAB_USER:$LAB_PASS" "http://$WORLD4/"
+	assert_success
+	assert_output --partial "$MARKER"
+	assert_no_leaks
+}
+
+@test "danted (username) over IPv6 with --socks5-hostname returns the marker" {
+	run curl_ --socks5-hostname "[$PROXY6]:$AUTH_PORT" --proxy-user "$LAB_USER:$LAB_PASS" "http://[$WORLD6]/"
+	assert_success
+	assert_output --partial "$MARKER"
+	assert_no_leaks
+}
+
+@test "danted crosses families: IPv6 proxy to IPv4 world and back" {
+	run curl_ --socks5 "[$PROXY6]:$AUTH_PORT" --proxy-user "$LAB_USER:$LAB_PASS" "http://$WORLD4/"
+	assert_success
+	assert_output --partial "$MARKER"
+	run curl_ --socks5 "$PROXY4:$AUTH_PORT" --proxy-user "$LAB_USER:$LAB_PASS" "http://[$WORLD6]/"
+	assert_success
+	assert_output --partial "$MARKER"
+	assert_no_leaks
+}
+
+@test "the 1 MiB file arrives intact through danted" {
+	local out="$BATS_TEST_TMPDIR/big.bin"
+	run curl_ --socks5 "$PROXY4:$AUTH_PORT" --proxy-user "$LAB_USER:$LAB_PASS" -o "$out" "http://$WORLD4/big.bin"
+	assert_success
+	assert_equal "$(stat -c %s "$out")" 1048576
+	assert_equal "$(sha256sum "$out" | cut -d' ' -f1)" "$BIGFILE_SHA256"
+	assert_no_leaks
+}
+
+@test "danted (no auth) on 1081 returns the marker, both families" {
+	run curl_ --socks5 "$PROXY4:$NOAUTH_PORT" "http://$WORLD4/"
+	assert_success
+	assert_output --partial "$MARKER"
+	run curl_ --socks5-hostname "[$PROXY6]:$NOAUTH_PORT" "http://[$WORLD6]/"
+	assert_success
+	assert_output --partial "$MARKER"
+	assert_no_leaks
+}
+
+@test "microsocks on 1082 returns the marker" {
+	run curl_ --socks5 "$PROXY4:$MICROSOCKS_PORT" "http://$WORLD4/"
+	assert_success
+	assert_output --partial "$MARKER"
+	run curl_ --socks5 "$PROXY4:$MICROSOCKS_PORT" "http://[$WORLD6]/"
+	assert_success
+	assert_output --partial "$MARKER"
+	assert_no_leaks
+}
+
+@test "the echo server answers through SOCKS (ncat), both families" {
+	run in_client timeout 10 ncat --proxy "$PROXY4:$NOAUTH_PORT" --proxy-type socks5 "$WORLD4" "$ECHO_PORT" <<<"hello-echo-4"
+	assert_success
+	assert_output "hello-echo-4"
+	run in_client timeout 10 ncat --proxy "[$PROXY6]:$AUTH_PORT" --proxy-type socks5 \
+		--proxy-auth "$LAB_USER:$LAB_PASS" "$WORLD6" "$ECHO_PORT" <<<"hello-echo-6"
+	assert_success
+	assert_output "hello-echo-6"
+	assert_no_leaks
+}
+
+@test "the echo server handles many concurrent connections" {
+	run in_world timeout 20 "$PYTHON" -c '
+import socket, sys, threading
+ok = []
+def one(i):
+    s = socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=10)
+    msg = b"x%05d" % i
+    s.sendall(msg)
+    ok.append(s.recv(16) == msg)
+    s.close()
+ts = [threading.Thread(target=one, args=(i,)) for i in range(200)]
+[t.start() for t in ts]
+[t.join() for t in ts]
+print(sum(ok))
+' "$WORLD4" "$ECHO_PORT"
+	assert_success
+	assert_output 200
+}
+
+@test "a direct connection from the client fails and is counted as a leak" {
+	run in_client curl -q -sS --max-time 3 "http://$WORLD4/"
+	assert_failure
+	refute_output --partial "$MARKER"
+	run leaks
+	assert_success
+	[ "$output" -ge 1 ] || fail "leak counter is $output after a direct IPv4 connect"
+	local before=$output
+	run in_client curl -q -sS --max-time 3 "http://[$WORLD6]/"
+	assert_failure
+	run leaks
+	[ "$output" -gt "$before" ] || fail "leak counter did not grow after a direct IPv6 connect"
+}
+
+@test "DNS to a loopback resolver counts as a leak; other loopback traffic does not" {
+	run in_client curl -q -sS --max-time 3 "http://127.0.0.1:9/"
+	assert_failure
+	run in_client curl -q -sS --max-time 3 "http://[::1]:9/"
+	assert_failure
+	assert_no_leaks
+	run in_client dig +time=1 +tries=1 @127.0.0.1 lab.test
+	assert_failure
+	run leaks
+	[ "$output" -ge 1 ] || fail "a DNS query to 127.0.0.1:53 was not counted"
+}
+
+@test "a wrong password or no credentials are refused by danted on 1080" {
+	run curl_ --socks5 "$PROXY4:$AUTH_PORT" --proxy-user "$LAB_USER:wrong-$LAB_PASS" "http://$WORLD4/"
+	assert_failure
+	refute_output --partial "$MARKER"
+	run curl_ --socks5 "$PROXY4:$AUTH_PORT" "http://$WORLD4/"
+	assert_failure
+	refute_output --partial "$MARKER"
+	run dante_log_wait "$DANTE_LOG" "password authentication failed for user \"$LAB_USER\""
+	assert_success
+	assert_no_leaks
+}
+
+@test "the danted log shows the client's connection to the world" {
+	run curl_ --socks5 "$PROXY4:$AUTH_PORT" --proxy-user "$LAB_USER:$LAB_PASS" "http://$WORLD4/"
+	assert_success
+	run dante_log_wait "$DANTE_LOG" "tcp/connect \[: username%$LAB_USER@198\.51\.100\.2\.[0-9]+ 198\.51\.100\.1\.$AUTH_PORT -> 203\.0\.113\.1\.[0-9]+ 203\.0\.113\.10\.$HTTP_PORT"
+	assert_success
+}
+
+@test "a second lab with another tag coexists, and up replaces a leftover lab" {
+	local tag="${LAB_TAG:0:9}b" dir="$BATS_TEST_TMPDIR/lab2"
+	run env LAB_TAG="$tag" LAB_DIR="$dir" "$LAB_SH" up
+	assert_success
+	# up again over the running one: it must tear the leftover down first
+	run env LAB_TAG="$tag" LAB_DIR="$dir" "$LAB_SH" up
+	assert_success
+	assert_equal "$(ip netns list | grep -c "^$tag-")" 3
+	local pass
+	# shellcheck disable=SC1091
+	pass=$(. "$dir/lab.env" && echo "$LAB_PASS")
+	run ip netns exec "$tag-client" curl -q -sS --max-time 10 --socks5 "$PROXY4:$AUTH_PORT" \
+		--proxy-user "sxlab-$tag:$pass" "http://$WORLD4/"
+	assert_success
+	assert_output --partial "socksify-lab-marker-"
+	# the first lab still works
+	run curl_ --socks5 "$PROXY4:$AUTH_PORT" --proxy-user "$LAB_USER:$LAB_PASS" "http://$WORLD4/"
+	assert_output --partial "$MARKER"
+	run env LAB_TAG="$tag" LAB_DIR="$dir" "$LAB_SH" down
+	assert_success
+	assert_equal "$(ip netns list | grep -c "^$tag-" || true)" 0
+	run id "sxlab-$tag"
+	assert_failure
+	[ ! -e "$dir" ] || fail "$dir left behind"
+	run env LAB_TAG="$tag" LAB_DIR="$dir" "$LAB_SH" down
+	assert_success
+}
