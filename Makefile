@@ -17,6 +17,7 @@ CPPFLAGS  += -Iinclude -D_GNU_SOURCE -DSOCKSIFY_VERSION='"$(VERSION)"' \
 ALL_CFLAGS = -std=gnu11 -fPIC -fvisibility=hidden -pthread $(WARNINGS) $(CFLAGS)
 
 B         := build
+SHELL     := /bin/bash
 CORE_SRC  := $(wildcard src/socks5/*.c src/core/*.c src/util/*.c) src/preload/real.c
 HOOK_SRC  := $(filter-out src/preload/real.c,$(wildcard src/preload/*.c))
 CLI_SRC   := src/cli/socksify.c
@@ -55,11 +56,18 @@ $(B)/tests/%: tests/unit/%.c $(B)/libcore.a
 
 test: check-unit check-bats
 
+# Each suite prints Check's own summary; the last line adds them up.
 check-unit: $(UNIT_BIN)
-	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; $$t; done
+	@set -o pipefail; for t in $(UNIT_BIN); do echo "== $$t"; $$t || exit 1; done \
+		| tee $(B)/unit.log
+	@awk '/^[0-9]+%: Checks:/ { n += $$3; f += $$5 + $$7 } \
+		END { printf "unit: %d passed, %d failed\n", n - f, f }' $(B)/unit.log
 
 check-bats: all
-	SOCKSIFY=$(CURDIR)/$(CLI) LIBSOCKSIFY=$(CURDIR)/$(LIB) bats --timing tests/bats
+	@set -o pipefail; SOCKSIFY=$(CURDIR)/$(CLI) LIBSOCKSIFY=$(CURDIR)/$(LIB) \
+		bats --timing tests/bats | tee $(B)/bats.tap; rc=$$?; \
+		echo "bats: $$(grep -c '^ok ' $(B)/bats.tap) passed, $$(grep -c '^not ok ' $(B)/bats.tap) failed"; \
+		exit $$rc
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5
