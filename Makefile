@@ -32,7 +32,7 @@ CHECK_LIBS   := $(shell pkg-config --libs check 2>/dev/null)
 LIB       := $(B)/libsocksify.so
 CLI       := $(B)/socksify
 
-.PHONY: all test check-unit check-bats install uninstall clean lint
+.PHONY: all test check-unit check-bats install uninstall clean lint demo
 all: $(LIB) $(CLI)
 
 $(B)/obj/%.o: %.c
@@ -68,6 +68,10 @@ check-bats: all
 		bats --timing tests/bats | tee $(B)/bats.tap; rc=$$?; \
 		echo "bats: $$(grep -c '^ok ' $(B)/bats.tap) passed, $$(grep -c '^not ok ' $(B)/bats.tap) failed"; \
 		exit $$rc
+
+# socksify curl through a throwaway local SOCKS5 server; see scripts/demo.sh.
+demo:
+	./scripts/demo.sh
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5
