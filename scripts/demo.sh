@@ -84,9 +84,9 @@ demo_loopback() {
 }
 
 if [ "$(id -u)" -eq 0 ]; then
-	ensure_tools curl python3 ip nft /usr/sbin/danted microsocks
+	ensure_tools make cc curl python3 ip nft /usr/sbin/danted microsocks
 else
-	ensure_tools curl python3 microsocks
+	ensure_tools make cc curl python3 microsocks
 fi
 make -s -C "$REPO" all
 if [ "$(id -u)" -eq 0 ] && ip netns list >/dev/null 2>&1; then
