@@ -45,7 +45,7 @@ $(B)/libcore.a: $(CORE_OBJ)
 
 $(LIB): $(HOOK_OBJ) $(B)/libcore.a src/preload/exports.map
 	$(CC) -shared -pthread $(ALL_CFLAGS) -Wl,--version-script=src/preload/exports.map \
-		-Wl,-z,relro -Wl,--as-needed -o $@ $(HOOK_OBJ) $(B)/libcore.a -ldl
+		-Wl,-z,relro -Wl,-z,defs -Wl,--as-needed -o $@ $(HOOK_OBJ) $(B)/libcore.a -ldl
 
 $(CLI): $(CLI_OBJ) $(B)/libcore.a
 	$(CC) -pthread $(ALL_CFLAGS) -o $@ $(CLI_OBJ) $(B)/libcore.a -ldl

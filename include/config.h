@@ -16,6 +16,7 @@
 #define CONFIG_MAX_DIRECT 64
 #define CONFIG_ERROR_MAX 512
 #define CONFIG_DEFAULT_TIMEOUT_MS 10000
+#define CONFIG_DIRECT_HOSTS_MAX 2048
 
 struct config {
 	bool has_proxy;
@@ -29,6 +30,13 @@ struct config {
 
 	struct cidr direct[CONFIG_MAX_DIRECT];
 	size_t ndirect;
+
+	/* Name patterns resolved by the real resolver and connected directly:
+	 * "name", "*.domain" or ".domain", lowercase, comma-separated. */
+	char direct_hosts[CONFIG_DIRECT_HOSTS_MAX];
+
+	struct cidr fake_range4, fake_range6; /* placeholder ranges */
+	bool fake_ipv6;                       /* AF_INET6 lookups get IPv6 placeholders */
 
 	int timeout_ms;
 	int log_level;

@@ -6,6 +6,7 @@
 #define SOCKSIFY_FDTABLE_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/socket.h>
 
 enum fd_kind {
@@ -16,12 +17,17 @@ enum fd_kind {
 struct fd_info {
 	enum fd_kind kind;
 	struct sockaddr_storage peer; /* normalised */
+	int32_t fake_slot;            /* the placeholder's slot the peer is, or -1 */
 };
 
 /* FD_NONE for fds the library knows nothing about. */
 enum fd_kind fdtable_kind(int fd);
 bool fdtable_get(int fd, struct fd_info *out);
-/* Returns false when the entry cannot be stored (out of memory). */
+/*
+ * Returns false when the entry cannot be stored (out of memory). An entry
+ * with a fake_slot holds that placeholder (it is not recycled) until the
+ * entry is cleared.
+ */
 bool fdtable_set(int fd, const struct fd_info *info);
 void fdtable_clear(int fd);
 void fdtable_clear_range(unsigned int first, unsigned int last);

@@ -9,7 +9,7 @@
 
 /*
  * Direct: the configured direct list (loopback by default) and the
- * proxy's own address. dst is normalised.
+ * proxy's own address; never a fake-DNS placeholder. dst is normalised.
  */
 bool route_is_direct(const struct proxy *p, const struct sockaddr_storage *dst);
 

@@ -6,8 +6,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
+#include "fakedns.h"
 #include "log.h"
 #include "real.h"
 #include "url.h"
@@ -131,6 +133,72 @@ static bool set_direct(struct config *cfg, const char *value, const char **why)
 	return cfg->ndirect > 0;
 }
 
+/* Patterns are kept lowercase and without spaces: names are compared so. */
+static bool set_direct_hosts(struct config *cfg, const char *value, const char **why)
+{
+	size_t n = 0;
+
+	*why = "direct_hosts takes comma-separated names or patterns (intranet, *.corp.example, .corp.example)";
+	for (const char *p = value; *p != '\0'; p++) {
+		unsigned char c = (unsigned char)*p;
+		if (c == ' ' || c == '\t')
+			continue;
+		if (c < 0x21 || c > 0x7e || n + 1 >= sizeof(cfg->direct_hosts))
+			return false;
+		cfg->direct_hosts[n++] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+	}
+	cfg->direct_hosts[n] = '\0';
+	return true;
+}
+
+/* One IPv4 and/or one IPv6 range, comma-separated. */
+static bool set_fake_range(struct config *cfg, const char *value, const char **why)
+{
+	const char *p = value;
+
+	*why = "fake_range takes an IPv4 CIDR of /30 or larger and/or an IPv6 CIDR of /126 or larger";
+	while (*p != '\0') {
+		size_t len = strcspn(p, ",");
+		struct cidr c;
+		while (len > 0 && (*p == ' ' || *p == '\t'))
+			p++, len--;
+		while (len > 0 && (p[len - 1] == ' ' || p[len - 1] == '\t'))
+			len--;
+		if (!cidr_parse(p, len, &c))
+			return false;
+		if (c.family == AF_INET && c.prefix <= 30)
+			cfg->fake_range4 = c;
+		else if (c.family == AF_INET6 && c.prefix <= 126)
+			cfg->fake_range6 = c;
+		else
+			return false;
+		p += strcspn(p, ",");
+		if (*p == ',')
+			p++;
+	}
+	return true;
+}
+
+static bool parse_bool(const char *value, bool *out)
+{
+	static const char *const yes[] = { "on", "yes", "true", "1" };
+	static const char *const no[] = { "off", "no", "false", "0" };
+
+	for (size_t i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
+		if (strcasecmp(value, yes[i]) == 0 || strcasecmp(value, no[i]) == 0) {
+			*out = strcasecmp(value, yes[i]) == 0;
+			return true;
+		}
+	}
+	return false;
+}
+
+static bool set_fake_ipv6(struct config *cfg, const char *value, const char **why)
+{
+	*why = "fake_ipv6 is on or off";
+	return parse_bool(value, &cfg->fake_ipv6);
+}
+
 /* Seconds, with up to three decimals: "10", "2.5". */
 static bool set_timeout(struct config *cfg, const char *value, const char **why)
 {
@@ -173,6 +241,9 @@ static const struct key {
 	{ "password", "SOCKSIFY_PASSWORD", set_password },
 	{ "password_file", "SOCKSIFY_PASSWORD_FILE", set_password_file },
 	{ "direct", "SOCKSIFY_DIRECT", set_direct },
+	{ "direct_hosts", "SOCKSIFY_DIRECT_HOSTS", set_direct_hosts },
+	{ "fake_range", "SOCKSIFY_FAKE_RANGE", set_fake_range },
+	{ "fake_ipv6", "SOCKSIFY_FAKE_IPV6", set_fake_ipv6 },
 	{ "timeout", "SOCKSIFY_TIMEOUT", set_timeout },
 	{ "log", "SOCKSIFY_LOG", set_log },
 	{ "log_file", "SOCKSIFY_LOG_FILE", set_log_file },
@@ -182,12 +253,15 @@ static const struct key {
 void config_defaults(struct config *cfg)
 {
 	static const char default_direct[] = "127.0.0.0/8,::1";
+	static const char default_fake[] = FAKEDNS_DEFAULT_RANGE4 "," FAKEDNS_DEFAULT_RANGE6;
 	const char *unused;
 
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->timeout_ms = CONFIG_DEFAULT_TIMEOUT_MS;
 	cfg->log_level = LOG_DEFAULT;
+	cfg->fake_ipv6 = true;
 	set_direct(cfg, default_direct, &unused);
+	set_fake_range(cfg, default_fake, &unused);
 }
 
 bool config_set(struct config *cfg, const char *key, const char *value, const char *where)

@@ -1,5 +1,7 @@
 #include "fdtable.h"
 
+#include "fakedns.h"
+
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -20,6 +22,7 @@
 struct entry {
 	atomic_int kind;
 	struct sockaddr_storage peer;
+	int32_t fake_slot;
 };
 
 static _Atomic(struct entry *) chunks[NCHUNKS];
@@ -58,8 +61,17 @@ bool fdtable_get(int fd, struct fd_info *out)
 	pthread_mutex_lock(&write_lock);
 	out->kind = (enum fd_kind)atomic_load_explicit(&e->kind, memory_order_acquire);
 	out->peer = e->peer;
+	out->fake_slot = e->fake_slot;
 	pthread_mutex_unlock(&write_lock);
 	return out->kind != FD_NONE;
+}
+
+/* Under write_lock: the placeholder an entry held is released once. */
+static void release(struct entry *e)
+{
+	if (atomic_load_explicit(&e->kind, memory_order_relaxed) != FD_NONE && e->fake_slot >= 0)
+		fakedns_hold((uint32_t)e->fake_slot, -1);
+	atomic_store_explicit(&e->kind, FD_NONE, memory_order_release);
 }
 
 bool fdtable_set(int fd, const struct fd_info *info)
@@ -67,7 +79,11 @@ bool fdtable_set(int fd, const struct fd_info *info)
 	pthread_mutex_lock(&write_lock);
 	struct entry *e = slot(fd, true);
 	if (e != NULL) {
+		release(e);
 		e->peer = info->peer;
+		e->fake_slot = info->fake_slot;
+		if (info->fake_slot >= 0)
+			fakedns_hold((uint32_t)info->fake_slot, 1);
 		atomic_store_explicit(&e->kind, info->kind, memory_order_release);
 	}
 	pthread_mutex_unlock(&write_lock);
@@ -78,8 +94,11 @@ void fdtable_clear(int fd)
 {
 	struct entry *e = slot(fd, false);
 
-	if (e != NULL && atomic_load_explicit(&e->kind, memory_order_relaxed) != FD_NONE)
-		atomic_store_explicit(&e->kind, FD_NONE, memory_order_release);
+	if (e == NULL || atomic_load_explicit(&e->kind, memory_order_acquire) == FD_NONE)
+		return;
+	pthread_mutex_lock(&write_lock);
+	release(e);
+	pthread_mutex_unlock(&write_lock);
 }
 
 void fdtable_clear_range(unsigned int first, unsigned int last)

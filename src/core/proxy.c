@@ -6,6 +6,7 @@
 #include <pthread.h>
 #include <string.h>
 
+#include "fakedns.h"
 #include "log.h"
 #include "real.h"
 
@@ -69,6 +70,14 @@ const struct sockaddr_storage *proxy_addr_for_family(const struct proxy *p, int 
 	return &p->addr[0];
 }
 
+/* Before the first lookup; a table inherited from a parent keeps its ranges. */
+static void configure_fakedns(const struct config *cfg)
+{
+	struct fakedns_options opt = { .range4 = cfg->fake_range4, .range6 = cfg->fake_range6 };
+
+	fakedns_configure(&opt);
+}
+
 static void load(void)
 {
 	struct proxy *p = &the_proxy;
@@ -77,11 +86,13 @@ static void load(void)
 		char error[CONFIG_ERROR_MAX];
 		memcpy(error, p->cfg.error, sizeof(error));
 		config_defaults(&p->cfg);
+		configure_fakedns(&p->cfg);
 		open_log(&p->cfg);
 		log_line(LOG_ERROR, error);
 		p->unusable = FAIL_BAD_CONFIG;
 		return;
 	}
+	configure_fakedns(&p->cfg);
 	open_log(&p->cfg);
 	if (!p->cfg.has_proxy) {
 		p->unusable = FAIL_NO_PROXY;

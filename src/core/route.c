@@ -1,7 +1,14 @@
 #include "route.h"
 
+#include "fakedns.h"
+
 bool route_is_direct(const struct proxy *p, const struct sockaddr_storage *dst)
 {
+	uint32_t slot;
+
+	/* A placeholder means nothing to anyone but the proxy. */
+	if (fakedns_in_range(dst, &slot))
+		return false;
 	for (size_t i = 0; i < p->cfg.ndirect; i++)
 		if (cidr_match(&p->cfg.direct[i], dst))
 			return true;

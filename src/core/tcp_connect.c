@@ -5,9 +5,11 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "deadline.h"
+#include "fakedns.h"
 #include "fdtable.h"
 #include "log.h"
 #include "real.h"
@@ -23,6 +25,13 @@ static int socket_family(int fd)
 	return family;
 }
 
+/* Where to ask the proxy to connect: a placeholder's name, else the address. */
+struct target {
+	struct socks5_addr addr;
+	int32_t fake_slot;
+	char display[FAKEDNS_NAME_MAX + 8];
+};
+
 static void to_socks5_addr(const struct sockaddr_storage *ss, struct socks5_addr *out)
 {
 	memset(out, 0, sizeof(*out));
@@ -37,6 +46,37 @@ static void to_socks5_addr(const struct sockaddr_storage *ss, struct socks5_addr
 		memcpy(out->u.ipv6, &in6->sin6_addr, 16);
 		out->port = ntohs(in6->sin6_port);
 	}
+}
+
+static uint16_t port_of(const struct sockaddr_storage *ss)
+{
+	if (ss->ss_family == AF_INET)
+		return ntohs(((const struct sockaddr_in *)ss)->sin_port);
+	return ntohs(((const struct sockaddr_in6 *)ss)->sin6_port);
+}
+
+/* false: dst is a placeholder the table does not know. */
+static bool make_target(const struct sockaddr_storage *dst, struct target *t)
+{
+	uint32_t slot;
+
+	t->fake_slot = -1;
+	if (!fakedns_in_range(dst, &slot)) {
+		to_socks5_addr(dst, &t->addr);
+		addr_format(dst, t->display);
+		return true;
+	}
+	memset(&t->addr, 0, sizeof(t->addr));
+	if (!fakedns_name(slot, t->addr.u.name)) {
+		addr_format(dst, t->display);
+		return false;
+	}
+	t->fake_slot = (int32_t)slot;
+	t->addr.atyp = SOCKS5_ATYP_DOMAIN;
+	t->addr.name_len = (uint8_t)strlen(t->addr.u.name);
+	t->addr.port = port_of(dst);
+	snprintf(t->display, sizeof(t->display), "%s:%u", t->addr.u.name, t->addr.port);
+	return true;
 }
 
 static bool socket_is_unbound(int fd)
@@ -121,14 +161,12 @@ static enum failure reach_proxy(int fd, const struct proxy *p, int64_t deadline,
  * and restores the flags exactly; cancellation is off so a cancelled
  * thread cannot leave the flags changed.
  */
-static enum failure proxied_connect(int fd, const struct proxy *p,
-				    const struct sockaddr_storage *dst, struct failure_ctx *ctx,
-				    struct socks5_result *res)
+static enum failure proxied_connect(int fd, const struct proxy *p, const struct target *target,
+				    struct failure_ctx *ctx, struct socks5_result *res)
 {
 	int64_t deadline = deadline_in(p->cfg.timeout_ms);
 	int flags = real()->fcntl(fd, F_GETFL);
 	int cancel_state;
-	struct socks5_addr target;
 	enum failure f;
 
 	if (flags < 0) {
@@ -140,8 +178,7 @@ static enum failure proxied_connect(int fd, const struct proxy *p,
 		real()->fcntl(fd, F_SETFL, flags | O_NONBLOCK);
 	f = reach_proxy(fd, p, deadline, ctx);
 	if (f == FAIL_NONE) {
-		to_socks5_addr(dst, &target);
-		f = socks5_handshake(fd, &p->cred, SOCKS5_CMD_CONNECT, &target, deadline, res);
+		f = socks5_handshake(fd, &p->cred, SOCKS5_CMD_CONNECT, &target->addr, deadline, res);
 		ctx->code = f == FAIL_METHOD_NOT_OFFERED ? res->method : res->rep;
 		ctx->sys_errno = res->sys_errno;
 		ctx->detail = res->detail;
@@ -163,7 +200,7 @@ int tcp_connect(int fd, const struct sockaddr *addr, socklen_t len)
 	struct sockaddr_storage dst;
 	struct failure_ctx ctx;
 	struct socks5_result res;
-	char dest[ADDR_STRLEN];
+	struct target target;
 	const struct proxy *p;
 	int64_t started;
 	enum failure f;
@@ -177,19 +214,21 @@ int tcp_connect(int fd, const struct sockaddr *addr, socklen_t len)
 		errno = EISCONN;
 		return -1;
 	}
-	addr_format(&dst, dest);
-	proxy_failure_ctx(p, dest, &ctx);
+	bool known = make_target(&dst, &target);
+	proxy_failure_ctx(p, target.display, &ctx);
+	if (!known)
+		return fail(FAIL_UNKNOWN_PLACEHOLDER, &ctx);
 	if (p->unusable != FAIL_NONE)
 		return fail(p->unusable, &ctx);
 
 	started = deadline_now_ms();
-	f = proxied_connect(fd, p, &dst, &ctx, &res);
+	f = proxied_connect(fd, p, &target, &ctx, &res);
 	if (f != FAIL_NONE)
 		return fail(f, &ctx);
 
-	struct fd_info info = { .kind = FD_TCP_PROXIED, .peer = dst };
+	struct fd_info info = { .kind = FD_TCP_PROXIED, .peer = dst, .fake_slot = target.fake_slot };
 	fdtable_set(fd, &info);
-	log_msg(LOG_INFO, "connected to %s through %s (%lld ms)", dest, p->display,
+	log_msg(LOG_INFO, "connected to %s through %s (%lld ms)", target.display, p->display,
 		(long long)(deadline_now_ms() - started));
 	if (real()->fcntl(fd, F_GETFL) & O_NONBLOCK) {
 		errno = EINPROGRESS;

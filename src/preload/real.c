@@ -47,5 +47,12 @@ void real_resolve(void)
 	RESOLVE(poll);
 	RESOLVE(getaddrinfo);
 	RESOLVE(freeaddrinfo);
+	RESOLVE(getnameinfo);
+	RESOLVE(gethostbyname);
+	RESOLVE(gethostbyname2);
+	RESOLVE(gethostbyname_r);
+	RESOLVE(gethostbyname2_r);
+	RESOLVE(gethostbyaddr);
+	RESOLVE(gethostbyaddr_r);
 	atomic_store_explicit(&real_resolved, 1, memory_order_release);
 }

@@ -1,0 +1,614 @@
+#include "fakedns.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+
+#include "log.h"
+
+/*
+ * Everything the table is made of lives in one MAP_SHARED arena, mapped
+ * before the first fork (at the first lookup, or in our pthread_atfork
+ * prepare handler). fork keeps a shared mapping at the same address, so
+ * plain pointers inside it (uthash's links, the bucket arrays, the free
+ * lists) are valid in every process of the tree. Sharing ends at exec: the
+ * new image starts with no arena and builds its own table.
+ *
+ * uthash's memory (the table header and the bucket arrays, which grow)
+ * comes from a small allocator inside the arena: a bucket array from the
+ * process-private malloc would dangle in every other process.
+ */
+static void *heap_alloc(size_t size);
+static void heap_free(void *ptr, size_t size);
+
+/* Set by uthash when heap_alloc fails; only touched under the arena lock. */
+static bool hash_oom;
+
+#define uthash_malloc(sz) heap_alloc(sz)
+#define uthash_free(ptr, sz) heap_free(ptr, sz)
+/* The default (exit) would end the host program. */
+#define HASH_NONFATAL_OOM 1
+#define uthash_nonfatal_oom(elt) (hash_oom = true)
+#include <uthash.h>
+
+/* One name. The key is stored inline, so adding needs no allocation. */
+struct entry {
+	UT_hash_handle hh;
+	int64_t last_used; /* CLOCK_MONOTONIC seconds: one clock for every process */
+	int32_t hold;      /* open sockets connected to the placeholder */
+	uint16_t len;
+	uint8_t in_use; /* set last when filling, cleared first when emptying */
+	char name[FAKEDNS_NAME_MAX + 1];
+};
+
+/* Power-of-two blocks from HEAP_MIN up; a class's free blocks stay in it. */
+#define HEAP_MIN_SHIFT 6
+#define HEAP_CLASSES 40
+
+struct heap {
+	char *base;
+	size_t size, used; /* blocks are carved from the front */
+	void *free[HEAP_CLASSES]; /* linked through each block's first word */
+};
+
+/* The ranges in force; host bits of the bases are cleared. */
+struct config {
+	struct cidr range4, range6;
+	uint32_t nslots;
+	unsigned recent;
+};
+
+struct arena {
+	pthread_mutex_t lock; /* process-shared, robust: guards everything below */
+	struct config cfg;
+	uint32_t fresh;     /* slots [0, fresh) have been handed out */
+	int64_t scan_after; /* before this, a recycling scan would find nothing */
+	struct entry *head; /* uthash */
+	struct heap heap;
+	struct entry slots[];
+};
+
+static struct config config;
+static atomic_bool config_fixed;
+static struct arena *_Atomic shared;
+/* Guards config and arena creation; held across fork (see fork_prepare). */
+static pthread_mutex_t init_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
+static void atfork_register(void);
+static bool test_alloc_fails;
+static int64_t test_now; /* 0: the real clock */
+
+/* ---------------------------------------------------------------- heap */
+
+static unsigned size_class(size_t size)
+{
+	unsigned c = 0;
+
+	while (c < HEAP_CLASSES && ((size_t)1 << (HEAP_MIN_SHIFT + c)) < size)
+		c++;
+	return c;
+}
+
+/* Called by uthash only, under the arena lock. */
+static void *heap_alloc(size_t size)
+{
+	struct heap *h = &atomic_load_explicit(&shared, memory_order_relaxed)->heap;
+	unsigned c = size_class(size);
+	size_t bytes = (size_t)1 << (HEAP_MIN_SHIFT + c);
+
+	if (c >= HEAP_CLASSES || test_alloc_fails)
+		return NULL;
+	if (h->free[c] != NULL) {
+		void **block = h->free[c];
+		h->free[c] = *block;
+		return block;
+	}
+	if (h->size - h->used < bytes)
+		return NULL;
+	h->used += bytes;
+	return h->base + h->used - bytes;
+}
+
+static void heap_free(void *ptr, size_t size)
+{
+	struct heap *h = &atomic_load_explicit(&shared, memory_order_relaxed)->heap;
+	unsigned c = size_class(size);
+
+	if (ptr == NULL)
+		return;
+	*(void **)ptr = h->free[c];
+	h->free[c] = ptr;
+}
+
+static void heap_reset(struct heap *h)
+{
+	h->used = 0;
+	memset(h->free, 0, sizeof(h->free));
+}
+
+/*
+ * Room for the bucket arrays: uthash keeps one array (up to about twice as
+ * many buckets as items) plus the next one while growing; as freed arrays
+ * stay in their class, every class up to the largest may be taken at once,
+ * which is less than twice the largest. Only touched pages cost memory.
+ */
+static size_t heap_bytes(uint32_t nslots)
+{
+	size_t buckets = 64;
+
+	while (buckets < 2 * (size_t)nslots)
+		buckets *= 2;
+	return 2 * buckets * sizeof(UT_hash_bucket) + 4096;
+}
+
+/* --------------------------------------------------------------- config */
+
+static uint64_t range_slots(unsigned host_bits)
+{
+	return host_bits >= 33 ? UINT64_MAX : ((uint64_t)1 << host_bits) - 2;
+}
+
+static void clear_host_bits(struct cidr *c)
+{
+	unsigned bits = c->family == AF_INET ? 32 : 128;
+
+	for (unsigned i = c->prefix; i < bits; i++)
+		c->bytes[i / 8] &= (uint8_t) ~(0x80u >> (i % 8));
+}
+
+static bool config_make(const struct fakedns_options *opt, struct config *out)
+{
+	if (opt->range4.family != AF_INET || opt->range4.prefix > 30 ||
+	    opt->range6.family != AF_INET6 || opt->range6.prefix > 126)
+		return false;
+	uint64_t n = range_slots(32u - opt->range4.prefix);
+	uint64_t n6 = range_slots(128u - opt->range6.prefix);
+
+	if (n6 < n)
+		n = n6;
+	if (opt->max_slots != 0 && opt->max_slots < n)
+		n = opt->max_slots;
+	if (n > FAKEDNS_MAX_SLOTS)
+		n = FAKEDNS_MAX_SLOTS;
+	out->range4 = opt->range4;
+	out->range6 = opt->range6;
+	clear_host_bits(&out->range4);
+	clear_host_bits(&out->range6);
+	out->nslots = (uint32_t)n;
+	out->recent = opt->recent_seconds ? opt->recent_seconds : FAKEDNS_RECENT_SECONDS;
+	return true;
+}
+
+/* Under init_lock: the configured ranges, or the defaults. */
+static void config_fix_locked(void)
+{
+	struct fakedns_options opt = { .max_slots = 0 };
+
+	if (atomic_load_explicit(&config_fixed, memory_order_relaxed))
+		return;
+	if (!cidr_parse(FAKEDNS_DEFAULT_RANGE4, strlen(FAKEDNS_DEFAULT_RANGE4), &opt.range4) ||
+	    !cidr_parse(FAKEDNS_DEFAULT_RANGE6, strlen(FAKEDNS_DEFAULT_RANGE6), &opt.range6) ||
+	    !config_make(&opt, &config))
+		log_msg(LOG_ERROR, "fake DNS: bad default ranges"); /* config stays empty: no slots */
+	atomic_store_explicit(&config_fixed, true, memory_order_release);
+}
+
+static const struct config *config_get(void)
+{
+	pthread_once(&atfork_once, atfork_register);
+	if (!atomic_load_explicit(&config_fixed, memory_order_acquire)) {
+		pthread_mutex_lock(&init_lock);
+		config_fix_locked();
+		pthread_mutex_unlock(&init_lock);
+	}
+	return &config;
+}
+
+/* ---------------------------------------------------------------- arena */
+
+static bool lock_init(pthread_mutex_t *m)
+{
+	pthread_mutexattr_t attr;
+	bool ok;
+
+	if (pthread_mutexattr_init(&attr) != 0)
+		return false;
+	/* Errorcheck: a signal handler re-entering the table fails, not hangs. */
+	ok = pthread_mutexattr_setpshared(&attr, PTHREAD_PROCESS_SHARED) == 0 &&
+	     pthread_mutexattr_setrobust(&attr, PTHREAD_MUTEX_ROBUST) == 0 &&
+	     pthread_mutexattr_settype(&attr, PTHREAD_MUTEX_ERRORCHECK) == 0 &&
+	     pthread_mutex_init(m, &attr) == 0;
+	pthread_mutexattr_destroy(&attr);
+	return ok;
+}
+
+/* Under init_lock. */
+static struct arena *arena_create_locked(void)
+{
+	static bool failure_logged;
+	struct arena *a = atomic_load_explicit(&shared, memory_order_relaxed);
+
+	if (a != NULL)
+		return a;
+	config_fix_locked();
+	if (config.nslots == 0)
+		return NULL;
+	size_t heap_at = sizeof(struct arena) + (size_t)config.nslots * sizeof(struct entry);
+	heap_at = (heap_at + 63) & ~(size_t)63;
+	size_t size = heap_at + heap_bytes(config.nslots);
+
+	a = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (a == MAP_FAILED || !lock_init(&a->lock)) {
+		if (a != MAP_FAILED)
+			munmap(a, size);
+		if (!failure_logged)
+			log_msg(LOG_ERROR, "fake DNS: cannot map its %zu-byte table", size);
+		failure_logged = true;
+		return NULL;
+	}
+	a->cfg = config;
+	a->heap.base = (char *)a + heap_at;
+	a->heap.size = size - heap_at;
+	atomic_store_explicit(&shared, a, memory_order_release);
+	return a;
+}
+
+/*
+ * fork and the locks. init_lock is process-private: it is taken in prepare
+ * and released in both parent and child, so a child never inherits it held
+ * by a thread that does not exist there; prepare also creates the arena, so
+ * parent and child share one table.
+ *
+ * The arena lock is deliberately left alone. It is not copied by fork: it
+ * is one object in shared memory. A lookup that another thread of the
+ * parent is running at the fork finishes in the parent and unlocks that same
+ * object, and a child that wants the lock meanwhile just waits, as any other
+ * process would; the table it then sees is complete, as nothing about it is
+ * process-private. (glibc gives the child an empty robust list, so the
+ * child's exit never touches a lock it did not take.) Taking it in prepare
+ * would protect nothing and would add a lock-order hazard with the other
+ * prepare handlers, and make every fork wait for other processes' lookups.
+ */
+static void fork_prepare(void)
+{
+	pthread_mutex_lock(&init_lock);
+	arena_create_locked();
+}
+
+static void fork_parent(void)
+{
+	pthread_mutex_unlock(&init_lock);
+}
+
+static void fork_child(void)
+{
+	pthread_mutex_unlock(&init_lock);
+}
+
+static void atfork_register(void)
+{
+	pthread_atfork(fork_prepare, fork_parent, fork_child);
+}
+
+static struct arena *arena_get(bool create)
+{
+	struct arena *a;
+
+	pthread_once(&atfork_once, atfork_register);
+	a = atomic_load_explicit(&shared, memory_order_acquire);
+	if (a != NULL || !create)
+		return a;
+	pthread_mutex_lock(&init_lock);
+	a = arena_create_locked();
+	pthread_mutex_unlock(&init_lock);
+	return a;
+}
+
+/* ------------------------------------------------------------ the index */
+
+/* Under the lock. False (and the entry not indexed) if the heap is full. */
+static bool index_add(struct arena *a, struct entry *e)
+{
+	hash_oom = false;
+	HASH_ADD_KEYPTR(hh, a->head, e->name, e->len, e);
+	return !hash_oom;
+}
+
+/*
+ * After a process died holding the lock, the index and the heap may be
+ * half-changed; the slots are not, as an entry is marked in_use only once
+ * complete and unmarked before it is changed. So the index is rebuilt from
+ * them.
+ */
+static void rebuild(struct arena *a)
+{
+	struct entry *dup;
+
+	if (a->fresh > a->cfg.nslots)
+		a->fresh = a->cfg.nslots;
+	a->head = NULL;
+	a->scan_after = 0;
+	heap_reset(&a->heap);
+	for (uint32_t i = 0; i < a->fresh; i++) {
+		struct entry *e = &a->slots[i];
+		if (!e->in_use)
+			continue;
+		if (e->hold < 0)
+			e->hold = 0;
+		dup = NULL;
+		if (e->len >= 1 && e->len <= FAKEDNS_NAME_MAX)
+			HASH_FIND(hh, a->head, e->name, e->len, dup);
+		if (e->len < 1 || e->len > FAKEDNS_NAME_MAX || dup != NULL || !index_add(a, e))
+			e->in_use = 0;
+	}
+}
+
+static bool arena_lock(struct arena *a)
+{
+	int rc = pthread_mutex_lock(&a->lock);
+
+	if (rc == EOWNERDEAD) {
+		rebuild(a);
+		pthread_mutex_consistent(&a->lock);
+		log_msg(LOG_WARN, "fake DNS: a process died while changing the shared table; "
+				  "rebuilt its index (%u names)",
+			HASH_COUNT(a->head));
+		return true;
+	}
+	if (rc != 0)
+		log_msg(LOG_ERROR, "fake DNS: cannot lock the shared table (error %d)", rc);
+	return rc == 0;
+}
+
+static void arena_unlock(struct arena *a)
+{
+	pthread_mutex_unlock(&a->lock);
+}
+
+static int64_t now_seconds(void)
+{
+	struct timespec ts;
+
+	if (test_now != 0)
+		return test_now;
+	/* Not BOOTTIME: time asleep must not age a name some program cached. */
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec;
+}
+
+/*
+ * Under the lock, every slot handed out: a free one, else the least
+ * recently used that is neither recent nor held. "Recent" errs long: with
+ * whole seconds, more than `recent` seconds apart means at least that long.
+ */
+static struct entry *victim(struct arena *a, int64_t now)
+{
+	const int64_t recent = a->cfg.recent;
+	struct entry *best = NULL;
+	int64_t retry = INT64_MAX;
+
+	if (now < a->scan_after)
+		return NULL;
+	for (uint32_t i = 0; i < a->fresh; i++) {
+		struct entry *e = &a->slots[i];
+		if (!e->in_use)
+			return e;
+		if (e->hold > 0)
+			continue;
+		if (now - e->last_used <= recent) {
+			if (e->last_used + recent + 1 < retry)
+				retry = e->last_used + recent + 1;
+		} else if (best == NULL || e->last_used < best->last_used) {
+			best = e;
+		}
+	}
+	/* Only a release or time can make one eligible: skip scans until then. */
+	if (best == NULL)
+		a->scan_after = retry;
+	return best;
+}
+
+/* Under the lock: a slot for a name that has none. */
+static enum fakedns_status insert(struct arena *a, const char *name, size_t len, int64_t now,
+				  struct entry **out)
+{
+	bool fresh = a->fresh < a->cfg.nslots;
+	struct entry *e = fresh ? &a->slots[a->fresh] : victim(a, now);
+
+	if (e == NULL)
+		return FAKEDNS_FULL;
+	if (fresh) {
+		a->fresh++;
+	} else if (e->in_use) {
+		HASH_DELETE(hh, a->head, e);
+		e->in_use = 0;
+	}
+	/* The order of these stores matters to rebuild(), not to other threads. */
+	atomic_signal_fence(memory_order_seq_cst);
+	memcpy(e->name, name, len);
+	e->name[len] = '\0';
+	e->len = (uint16_t)len;
+	e->last_used = now;
+	e->hold = 0;
+	atomic_signal_fence(memory_order_seq_cst);
+	e->in_use = 1;
+	if (!index_add(a, e)) {
+		e->in_use = 0;
+		if (fresh)
+			a->fresh--;
+		a->scan_after = 0;
+		return FAKEDNS_NOMEM;
+	}
+	*out = e;
+	return FAKEDNS_OK;
+}
+
+/* -------------------------------------------------------------- the API */
+
+bool fakedns_configure(const struct fakedns_options *opt)
+{
+	struct config c;
+	bool ok = false;
+
+	pthread_once(&atfork_once, atfork_register);
+	if (!config_make(opt, &c))
+		return false;
+	pthread_mutex_lock(&init_lock);
+	/* The arena is sized for, and other processes use, the ranges in force. */
+	if (atomic_load_explicit(&shared, memory_order_relaxed) == NULL) {
+		config = c;
+		atomic_store_explicit(&config_fixed, true, memory_order_release);
+		ok = true;
+	}
+	pthread_mutex_unlock(&init_lock);
+	return ok;
+}
+
+void fakedns_ensure(void)
+{
+	arena_get(true);
+}
+
+enum fakedns_status fakedns_lookup(const char *name, size_t len, uint32_t *slot)
+{
+	struct arena *a = arena_get(true);
+	enum fakedns_status st = FAKEDNS_OK;
+	struct entry *e;
+
+	/* Callers pass valid names; a longer one could not be stored at all. */
+	if (a == NULL || len < 1 || len > FAKEDNS_NAME_MAX || !arena_lock(a))
+		return FAKEDNS_NOMEM;
+	int64_t now = now_seconds();
+
+	HASH_FIND(hh, a->head, name, len, e);
+	if (e != NULL)
+		e->last_used = now;
+	else
+		st = insert(a, name, len, now, &e);
+	if (st == FAKEDNS_OK)
+		*slot = (uint32_t)(e - a->slots);
+	arena_unlock(a);
+	if (st == FAKEDNS_FULL)
+		log_msg(LOG_WARN, "fake DNS: all %u placeholder addresses were used in the last %u s "
+				  "or are held by open sockets; a larger fake_range would help",
+			a->cfg.nslots, a->cfg.recent);
+	else if (st == FAKEDNS_NOMEM)
+		log_msg(LOG_WARN, "fake DNS: the shared table's memory is exhausted");
+	return st;
+}
+
+void fakedns_addr4(uint32_t slot, struct in_addr *out)
+{
+	const struct config *c = config_get();
+	uint32_t base;
+
+	memcpy(&base, c->range4.bytes, 4);
+	out->s_addr = htonl(ntohl(base) + 1 + slot);
+}
+
+/* No carry out of the low 32 bits: the host part holds more than a slot. */
+void fakedns_addr6(uint32_t slot, struct in6_addr *out)
+{
+	const struct config *c = config_get();
+	uint32_t low;
+
+	memcpy(out->s6_addr, c->range6.bytes, 16);
+	memcpy(&low, out->s6_addr + 12, 4);
+	low = htonl(ntohl(low) + 1 + slot);
+	memcpy(out->s6_addr + 12, &low, 4);
+}
+
+/*
+ * Every address of a range is a placeholder address, including those that
+ * are no slot (the network and broadcast addresses, those past the slot
+ * count): they get a slot >= the slot count, whose name is never found, so
+ * the caller refuses them instead of sending them anywhere.
+ */
+bool fakedns_in_range(const struct sockaddr_storage *addr, uint32_t *slot)
+{
+	const struct config *c = config_get();
+	const uint8_t *bytes, *base;
+	uint32_t a32, b32;
+
+	if (addr->ss_family == AF_INET && cidr_match(&c->range4, addr)) {
+		bytes = (const uint8_t *)&((const struct sockaddr_in *)addr)->sin_addr;
+		base = c->range4.bytes;
+	} else if (addr->ss_family == AF_INET6 && cidr_match(&c->range6, addr)) {
+		bytes = ((const struct sockaddr_in6 *)addr)->sin6_addr.s6_addr + 12;
+		base = c->range6.bytes + 12;
+		/* An offset of 2^32 or more is no slot. */
+		if (memcmp(bytes - 12, base - 12, 12) != 0) {
+			*slot = UINT32_MAX;
+			return true;
+		}
+	} else {
+		return false;
+	}
+	memcpy(&a32, bytes, 4);
+	memcpy(&b32, base, 4);
+	*slot = ntohl(a32) - ntohl(b32) - 1; /* the network address wraps to UINT32_MAX */
+	return true;
+}
+
+bool fakedns_name(uint32_t slot, char out[FAKEDNS_NAME_MAX + 1])
+{
+	struct arena *a = arena_get(false);
+	bool found;
+
+	if (a == NULL || slot >= a->cfg.nslots || !arena_lock(a))
+		return false;
+	struct entry *e = &a->slots[slot];
+
+	found = slot < a->fresh && e->in_use;
+	if (found) {
+		memcpy(out, e->name, e->len);
+		out[e->len] = '\0';
+		e->last_used = now_seconds();
+	}
+	arena_unlock(a);
+	return found;
+}
+
+void fakedns_hold(uint32_t slot, int delta)
+{
+	struct arena *a = arena_get(false);
+
+	if (a == NULL || slot >= a->cfg.nslots || !arena_lock(a))
+		return;
+	struct entry *e = &a->slots[slot];
+
+	/* A slot that is not in use has no name to protect. */
+	if (slot < a->fresh && e->in_use) {
+		int64_t h = (int64_t)e->hold + delta;
+		e->hold = h < 0 ? 0 : h > INT32_MAX ? INT32_MAX : (int32_t)h;
+		if (e->hold == 0)
+			a->scan_after = 0;
+	}
+	arena_unlock(a);
+}
+
+/*
+ * Test-only, declared in tests/unit/test_fakedns.c. 1: take the lock and
+ * scramble the index and heap as a process dying mid-change could leave
+ * them (the caller then exits holding the lock); 2: make the heap fail;
+ * 3: make it work again; 4: stop this process's clock, or move it on 1 s.
+ */
+void fakedns_test_hook(int op);
+void fakedns_test_hook(int op)
+{
+	struct arena *a = arena_get(true);
+
+	if (op == 1 && a != NULL && pthread_mutex_lock(&a->lock) == 0) {
+		a->head = NULL;
+		a->heap.used = a->heap.size;
+		memset(a->heap.free, 0, sizeof(a->heap.free));
+	}
+	if (op == 4)
+		test_now = test_now ? test_now + 1 : 1000;
+	else
+		test_alloc_fails = op == 2;
+}

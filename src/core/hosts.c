@@ -1,0 +1,143 @@
+#include "hosts.h"
+
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "addr.h"
+#include "real.h"
+
+#define HOSTS_MAX (256 * 1024)
+#define FIELDS_MAX 32
+
+/* One line split into fields; comments and blank lines give 0 fields. */
+struct line {
+	char *field[FIELDS_MAX];
+	int n;
+};
+
+static void split(char *text, struct line *line)
+{
+	char *hash = strchr(text, '#');
+
+	if (hash != NULL)
+		*hash = '\0';
+	char *save = NULL;
+
+	line->n = 0;
+	for (char *tok = strtok_r(text, " \t\r", &save); tok != NULL && line->n < FIELDS_MAX;
+	     tok = strtok_r(NULL, " \t\r", &save))
+		line->field[line->n++] = tok;
+}
+
+typedef bool (*line_fn)(const struct line *line, void *ctx);
+
+/* Calls fn for each line with an address and a name, until it says stop. */
+static bool scan(const char *path, line_fn fn, void *ctx)
+{
+	static char text[HOSTS_MAX];
+	static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n, total = 0;
+	bool found = false;
+
+	if (fd < 0)
+		return false;
+	pthread_mutex_lock(&lock);
+	while (total < HOSTS_MAX - 1 &&
+	       (n = real()->read(fd, text + total, (size_t)(HOSTS_MAX - 1 - total))) > 0)
+		total += n;
+	real()->close(fd);
+	text[total] = '\0';
+	for (char *save = NULL, *l = strtok_r(text, "\n", &save); l != NULL && !found;
+	     l = strtok_r(NULL, "\n", &save)) {
+		struct line line;
+		split(l, &line);
+		if (line.n >= 2)
+			found = fn(&line, ctx);
+	}
+	pthread_mutex_unlock(&lock);
+	return found;
+}
+
+static bool line_has_name(const struct line *line, void *ctx)
+{
+	for (int i = 1; i < line->n; i++)
+		if (strcasecmp(line->field[i], ctx) == 0)
+			return true;
+	return false;
+}
+
+bool hosts_has_name(const char *path, const char *name)
+{
+	return scan(path, line_has_name, (void *)name);
+}
+
+struct forward {
+	const char *name;
+	struct sockaddr_storage *out;
+	size_t max, n;
+};
+
+static bool line_addr(const char *text, struct sockaddr_storage *ss)
+{
+	struct cidr c;
+
+	if (!cidr_parse(text, strlen(text), &c) || strchr(text, '/') != NULL)
+		return false;
+	memset(ss, 0, sizeof(*ss));
+	ss->ss_family = c.family;
+	if (c.family == AF_INET)
+		memcpy(&((struct sockaddr_in *)ss)->sin_addr, c.bytes, 4);
+	else
+		memcpy(&((struct sockaddr_in6 *)ss)->sin6_addr, c.bytes, 16);
+	return true;
+}
+
+/* Collects every match: returns false so that the scan goes on. */
+static bool line_gives_name(const struct line *line, void *ctx)
+{
+	struct forward *f = ctx;
+
+	if (f->n < f->max && line_has_name(line, (void *)f->name) && line_addr(line->field[0], &f->out[f->n]))
+		f->n++;
+	return false;
+}
+
+size_t hosts_addrs(const char *path, const char *name, struct sockaddr_storage *out, size_t max)
+{
+	struct forward f = { name, out, max, 0 };
+
+	scan(path, line_gives_name, &f);
+	return f.n;
+}
+
+struct reverse {
+	const struct sockaddr_storage *addr;
+	char *out;
+	size_t cap;
+};
+
+static bool line_has_addr(const struct line *line, void *ctx)
+{
+	struct reverse *r = ctx;
+	struct cidr c;
+
+	/* A single address is a full-length CIDR; a v4-mapped one becomes IPv4. */
+	if (!cidr_parse(line->field[0], strlen(line->field[0]), &c) || !cidr_match(&c, r->addr))
+		return false;
+	if (strlen(line->field[1]) >= r->cap)
+		return false;
+	strcpy(r->out, line->field[1]);
+	return true;
+}
+
+bool hosts_name_of(const char *path, const struct sockaddr_storage *addr, char *out, size_t cap)
+{
+	struct reverse r = { addr, out, cap };
+
+	return scan(path, line_has_addr, &r);
+}

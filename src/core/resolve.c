@@ -1,0 +1,464 @@
+#include "resolve.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "fakedns.h"
+#include "hosts.h"
+#include "log.h"
+#include "proxy.h"
+#include "real.h"
+#include "route.h"
+
+bool name_normalize(const char *name, char out[256], size_t *out_len)
+{
+	size_t len = strlen(name), label = 0;
+
+	if (len > 0 && name[len - 1] == '.')
+		len--;
+	if (len == 0 || len > FAKEDNS_NAME_MAX)
+		return false;
+	for (size_t i = 0; i < len; i++) {
+		char c = name[i];
+		if (c == '.') {
+			if (label == 0)
+				return false;
+			label = 0;
+		} else {
+			label++;
+		}
+		out[i] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+	}
+	if (label == 0)
+		return false;
+	out[len] = '\0';
+	*out_len = len;
+	return true;
+}
+
+static bool is_localhost(const char *name)
+{
+	size_t len = strlen(name);
+
+	return strcmp(name, "localhost") == 0 ||
+	       (len > 10 && strcmp(name + len - 10, ".localhost") == 0);
+}
+
+static bool is_own_hostname(const char *name)
+{
+	char self[256];
+
+	if (gethostname(self, sizeof(self)) != 0)
+		return false;
+	self[sizeof(self) - 1] = '\0';
+	return strcasecmp(name, self) == 0;
+}
+
+static bool in_hosts_file(const char *name)
+{
+	return hosts_has_name(HOSTS_PATH, name);
+}
+
+/* "name" exactly, "*.domain" below it, ".domain" it and below it. */
+static bool pattern_matches(const char *pat, size_t plen, const char *name, size_t nlen)
+{
+	if (plen >= 2 && pat[0] == '*' && pat[1] == '.')
+		return nlen > plen - 1 && memcmp(name + nlen - (plen - 1), pat + 1, plen - 1) == 0;
+	if (plen >= 1 && pat[0] == '.')
+		return (nlen == plen - 1 && memcmp(name, pat + 1, nlen) == 0) ||
+		       (nlen > plen && memcmp(name + nlen - plen, pat, plen) == 0);
+	return nlen == plen && memcmp(name, pat, plen) == 0;
+}
+
+static bool in_direct_hosts(const struct config *cfg, const char *name)
+{
+	size_t nlen = strlen(name);
+
+	for (const char *p = cfg->direct_hosts; *p != '\0';) {
+		size_t plen = strcspn(p, ",");
+		if (plen > 0 && pattern_matches(p, plen, name, nlen))
+			return true;
+		p += plen;
+		p += *p == ',';
+	}
+	return false;
+}
+
+enum name_source name_source(const struct config *cfg, const char *name)
+{
+	static bool (*const local[])(const char *) = { is_localhost, is_own_hostname, in_hosts_file };
+
+	for (size_t i = 0; i < sizeof(local) / sizeof(local[0]); i++)
+		if (local[i](name))
+			return SOURCE_HOSTS;
+	return in_direct_hosts(cfg, name) ? SOURCE_DIRECT : SOURCE_FAKE;
+}
+
+/*
+ * A local name's addresses come from /etc/hosts only: the real resolver
+ * would go on to DNS for a family the file does not list (the machine's
+ * name has an IPv4 line only on Debian). localhost works without the file.
+ */
+static size_t local_addrs(const char *name, struct sockaddr_storage *out, size_t max)
+{
+	size_t n = hosts_addrs(HOSTS_PATH, name, out, max);
+
+	if (n > 0 || !is_localhost(name) || max < 2)
+		return n;
+	memset(out, 0, 2 * sizeof(*out));
+	out[0].ss_family = AF_INET;
+	((struct sockaddr_in *)&out[0])->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	out[1].ss_family = AF_INET6;
+	((struct sockaddr_in6 *)&out[1])->sin6_addr = in6addr_loopback;
+	return 2;
+}
+
+/* The placeholder, as text, that a lookup of this family gets. */
+static bool placeholder_text(const struct proxy *p, uint32_t slot, int family, int flags,
+			     char out[INET6_ADDRSTRLEN + 8])
+{
+	struct in_addr v4;
+	struct in6_addr v6;
+
+	if (family == AF_INET6 && p->cfg.fake_ipv6) {
+		fakedns_addr6(slot, &v6);
+		return inet_ntop(AF_INET6, &v6, out, INET6_ADDRSTRLEN) != NULL;
+	}
+	if (family == AF_INET6 && !(flags & AI_V4MAPPED))
+		return false;
+	fakedns_addr4(slot, &v4);
+	strcpy(out, family == AF_INET6 ? "::ffff:" : "");
+	return inet_ntop(AF_INET, &v4, out + strlen(out), INET_ADDRSTRLEN) != NULL;
+}
+
+static int fake_slot(const char *name, size_t len, uint32_t *slot)
+{
+	switch (fakedns_lookup(name, len, slot)) {
+	case FAKEDNS_OK:
+		return 0;
+	case FAKEDNS_FULL:
+		log_msg(LOG_ERROR, "no placeholder free for %s: every address of fake_range is in use", name);
+		return EAI_AGAIN;
+	default:
+		log_msg(LOG_ERROR, "no memory for the fake-DNS table (looking up %s)", name);
+		return EAI_MEMORY;
+	}
+}
+
+/* libc would name the number; the caller asked for the name. */
+static int set_canonname(const char *name, const struct addrinfo *hints, struct addrinfo **res)
+{
+	if (!(hints->ai_flags & AI_CANONNAME))
+		return 0;
+	(*res)->ai_canonname = strdup(name);
+	if ((*res)->ai_canonname != NULL)
+		return 0;
+	real()->freeaddrinfo(*res);
+	*res = NULL;
+	return EAI_MEMORY;
+}
+
+/*
+ * libc builds the list from the placeholder's text, so every hints
+ * combination and freeaddrinfo() stay libc's; only the canonical name is
+ * ours (libc would put the number there).
+ */
+static int fake_getaddrinfo(const struct proxy *p, const char *name, size_t len, const char *service,
+			    const struct addrinfo *hints, struct addrinfo **res)
+{
+	char text[INET6_ADDRSTRLEN + 8];
+	struct addrinfo numeric = *hints;
+	uint32_t slot;
+	int rc = fake_slot(name, len, &slot);
+
+	if (rc != 0)
+		return rc;
+	if (!placeholder_text(p, slot, hints->ai_family, hints->ai_flags, text))
+		return EAI_NONAME;
+	numeric.ai_flags = (hints->ai_flags | AI_NUMERICHOST) &
+			   ~(AI_ADDRCONFIG | AI_CANONNAME | AI_V4MAPPED | AI_ALL);
+	rc = real()->getaddrinfo(text, service, &numeric, res);
+	if (rc != 0)
+		return rc;
+	log_msg(LOG_DEBUG, "%s is placeholder %s", name, text);
+	return set_canonname(name, hints, res);
+}
+
+static bool addr_text(const struct sockaddr_storage *ss, bool mapped, char out[INET6_ADDRSTRLEN + 8])
+{
+	if (ss->ss_family == AF_INET6)
+		return inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)ss)->sin6_addr, out,
+				 INET6_ADDRSTRLEN) != NULL;
+	strcpy(out, mapped ? "::ffff:" : "");
+	return inet_ntop(AF_INET, &((const struct sockaddr_in *)ss)->sin_addr, out + strlen(out),
+			 INET_ADDRSTRLEN) != NULL;
+}
+
+/* Whether an address of this family answers the request, and if v4-mapped. */
+static bool wanted(const struct sockaddr_storage *ss, const struct addrinfo *hints, bool have_v6,
+		   bool *mapped)
+{
+	*mapped = false;
+	if (hints->ai_family == AF_UNSPEC || hints->ai_family == ss->ss_family)
+		return true;
+	if (hints->ai_family != AF_INET6 || !(hints->ai_flags & AI_V4MAPPED))
+		return false;
+	*mapped = !have_v6 || (hints->ai_flags & AI_ALL);
+	return *mapped;
+}
+
+static bool any_v6(const struct sockaddr_storage *addrs, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (addrs[i].ss_family == AF_INET6)
+			return true;
+	return false;
+}
+
+/* One libc-built list per address, chained: libc frees node by node. */
+static int hosts_getaddrinfo(const char *name, const char *service, const struct addrinfo *hints,
+			     struct addrinfo **res)
+{
+	struct sockaddr_storage addrs[16];
+	size_t n = local_addrs(name, addrs, sizeof(addrs) / sizeof(addrs[0]));
+	bool have_v6 = any_v6(addrs, n), mapped;
+	struct addrinfo numeric = *hints, *head = NULL, **tail = &head;
+	char text[INET6_ADDRSTRLEN + 8];
+
+	numeric.ai_flags = (hints->ai_flags | AI_NUMERICHOST) &
+			   ~(AI_ADDRCONFIG | AI_CANONNAME | AI_V4MAPPED | AI_ALL);
+	for (size_t i = 0; i < n; i++) {
+		if (!wanted(&addrs[i], hints, have_v6, &mapped) || !addr_text(&addrs[i], mapped, text))
+			continue;
+		int rc = real()->getaddrinfo(text, service, &numeric, tail);
+		if (rc != 0) {
+			if (head != NULL)
+				real()->freeaddrinfo(head);
+			return rc;
+		}
+		while (*tail != NULL)
+			tail = &(*tail)->ai_next;
+	}
+	if (head == NULL)
+		return EAI_NONAME;
+	*res = head;
+	return set_canonname(name, hints, res);
+}
+
+int resolve_getaddrinfo(const char *node, const char *service, const struct addrinfo *hints,
+			struct addrinfo **res)
+{
+	const struct real_fns *r = real();
+	/* glibc's defaults for NULL hints. */
+	struct addrinfo h = { .ai_family = AF_UNSPEC, .ai_flags = AI_V4MAPPED | AI_ADDRCONFIG };
+	char name[256];
+	size_t len;
+	int rc;
+
+	if (hints != NULL)
+		h = *hints;
+	if (node == NULL || (h.ai_flags & (AI_NUMERICHOST | AI_PASSIVE)) ||
+	    (h.ai_family != AF_UNSPEC && h.ai_family != AF_INET && h.ai_family != AF_INET6))
+		return r->getaddrinfo(node, service, hints, res);
+	/* A numeric node is libc's; the check itself sends nothing. */
+	h.ai_flags |= AI_NUMERICHOST;
+	rc = r->getaddrinfo(node, service, &h, res);
+	h.ai_flags &= ~AI_NUMERICHOST;
+	if (rc != EAI_NONAME)
+		return rc;
+	if (!name_normalize(node, name, &len)) {
+		log_msg(LOG_DEBUG, "not a valid host name: \"%.64s\"", node);
+		return EAI_NONAME;
+	}
+	const struct proxy *p = proxy_get();
+	switch (name_source(&p->cfg, name)) {
+	case SOURCE_HOSTS:
+		return hosts_getaddrinfo(name, service, &h, res);
+	case SOURCE_DIRECT:
+		return r->getaddrinfo(node, service, hints, res);
+	default:
+		return fake_getaddrinfo(p, name, len, service, &h, res);
+	}
+}
+
+static int copy_host(char *host, socklen_t hostlen, const char *name)
+{
+	if (host == NULL || hostlen == 0)
+		return 0;
+	if (strlen(name) >= hostlen)
+		return EAI_OVERFLOW;
+	strcpy(host, name);
+	return 0;
+}
+
+/*
+ * The name for an address: its placeholder's, or /etc/hosts'. Never a PTR
+ * query, which would leak, even for direct addresses.
+ */
+static bool reverse_name(const struct sockaddr_storage *ss, char name[256], bool *placeholder)
+{
+	uint32_t slot;
+
+	*placeholder = fakedns_in_range(ss, &slot);
+	if (*placeholder)
+		return fakedns_name(slot, name);
+	return hosts_name_of(HOSTS_PATH, ss, name, 256);
+}
+
+int resolve_getnameinfo(const struct sockaddr *sa, socklen_t salen, char *host, socklen_t hostlen,
+			char *serv, socklen_t servlen, int flags)
+{
+	const struct real_fns *r = real();
+	struct sockaddr_storage ss;
+	char name[256];
+	bool placeholder;
+	int rc;
+
+	if (host == NULL || hostlen == 0 || (flags & NI_NUMERICHOST) || !addr_normalize(sa, salen, &ss))
+		return r->getnameinfo(sa, salen, host, hostlen, serv, servlen, flags);
+	proxy_get(); /* the placeholder ranges come with the configuration */
+	if (!reverse_name(&ss, name, &placeholder)) {
+		/* Numeric rather than a PTR query, which would leak. */
+		if (flags & NI_NAMEREQD)
+			return EAI_NONAME;
+		return r->getnameinfo(sa, salen, host, hostlen, serv, servlen, flags | NI_NUMERICHOST);
+	}
+	rc = r->getnameinfo(sa, salen, NULL, 0, serv, servlen, flags | NI_NUMERICHOST);
+	return rc != 0 ? rc : copy_host(host, hostlen, name);
+}
+
+/*
+ * Lays out a hostent with one name, no aliases and one address in the
+ * caller's buffer: pointers first, for alignment.
+ */
+static int fill_hostent(const char *name, int af, const void *addr, struct hostent *ret, char *buf,
+			size_t buflen, struct hostent **result, int *h_errnop)
+{
+	size_t alen = af == AF_INET6 ? 16 : 4, nlen = strlen(name) + 1;
+	size_t need = 3 * sizeof(char *) + alen + nlen;
+	uintptr_t pad = (sizeof(char *) - (uintptr_t)buf % sizeof(char *)) % sizeof(char *);
+
+	*result = NULL;
+	if (buflen < need + pad) {
+		*h_errnop = NETDB_INTERNAL;
+		return ERANGE;
+	}
+	char **ptrs = (char **)(void *)(buf + pad);
+	char *bytes = (char *)(ptrs + 3);
+	memcpy(bytes, addr, alen);
+	memcpy(bytes + alen, name, nlen);
+	ptrs[0] = bytes;
+	ptrs[1] = NULL; /* end of h_addr_list */
+	ptrs[2] = NULL; /* h_aliases: none */
+	ret->h_name = bytes + alen;
+	ret->h_aliases = &ptrs[2];
+	ret->h_addrtype = af;
+	ret->h_length = (int)alen;
+	ret->h_addr_list = ptrs;
+	*result = ret;
+	*h_errnop = 0;
+	return 0;
+}
+
+static int not_found(struct hostent **result, int *h_errnop)
+{
+	*result = NULL;
+	*h_errnop = HOST_NOT_FOUND;
+	return 0;
+}
+
+/* The first address of the family /etc/hosts gives (one, as the fake path). */
+static int hosts_hostent(const char *name, int af, struct hostent *ret, char *buf, size_t buflen,
+			 struct hostent **result, int *h_errnop)
+{
+	struct sockaddr_storage addrs[16];
+	size_t n = local_addrs(name, addrs, sizeof(addrs) / sizeof(addrs[0]));
+
+	for (size_t i = 0; i < n; i++) {
+		if (addrs[i].ss_family != af)
+			continue;
+		const void *a = af == AF_INET ? (const void *)&((struct sockaddr_in *)&addrs[i])->sin_addr
+					      : (const void *)&((struct sockaddr_in6 *)&addrs[i])->sin6_addr;
+		return fill_hostent(name, af, a, ret, buf, buflen, result, h_errnop);
+	}
+	return not_found(result, h_errnop);
+}
+
+static bool is_numeric(const char *name)
+{
+	struct in6_addr a;
+
+	return inet_pton(AF_INET, name, &a) == 1 || inet_pton(AF_INET6, name, &a) == 1 ||
+	       inet_aton(name, (struct in_addr *)&a) != 0;
+}
+
+int resolve_gethostbyname(const char *name, int af, struct hostent *ret, char *buf, size_t buflen,
+			  struct hostent **result, int *h_errnop)
+{
+	char norm[256];
+	size_t len;
+	uint32_t slot;
+	struct in6_addr addr;
+
+	if (name == NULL || (af != AF_INET && af != AF_INET6) || is_numeric(name))
+		return RESOLVE_NOT_OURS;
+	if (!name_normalize(name, norm, &len)) {
+		log_msg(LOG_DEBUG, "not a valid host name: \"%.64s\"", name);
+		return not_found(result, h_errnop);
+	}
+	const struct proxy *p = proxy_get();
+	switch (name_source(&p->cfg, norm)) {
+	case SOURCE_HOSTS:
+		return hosts_hostent(norm, af, ret, buf, buflen, result, h_errnop);
+	case SOURCE_DIRECT:
+		return RESOLVE_NOT_OURS;
+	default:
+		break;
+	}
+	if (af == AF_INET6 && !p->cfg.fake_ipv6)
+		return not_found(result, h_errnop);
+	if (fake_slot(norm, len, &slot) != 0) {
+		*result = NULL;
+		*h_errnop = TRY_AGAIN;
+		return EAGAIN;
+	}
+	if (af == AF_INET6)
+		fakedns_addr6(slot, &addr);
+	else
+		fakedns_addr4(slot, (struct in_addr *)&addr);
+	return fill_hostent(norm, af, &addr, ret, buf, buflen, result, h_errnop);
+}
+
+int resolve_gethostbyaddr(const void *addr, socklen_t len, int type, struct hostent *ret,
+			  char *buf, size_t buflen, struct hostent **result, int *h_errnop)
+{
+	struct sockaddr_storage ss = { 0 };
+	char name[256];
+	bool placeholder;
+
+	if (addr == NULL)
+		return RESOLVE_NOT_OURS;
+	if (type == AF_INET && len == 4) {
+		struct sockaddr_in *in = (struct sockaddr_in *)&ss;
+		in->sin_family = AF_INET;
+		memcpy(&in->sin_addr, addr, 4);
+	} else if (type == AF_INET6 && len == 16) {
+		struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&ss;
+		struct sockaddr_storage mapped;
+		in6->sin6_family = AF_INET6;
+		memcpy(&in6->sin6_addr, addr, 16);
+		addr_normalize((struct sockaddr *)in6, sizeof(*in6), &mapped);
+		ss = mapped;
+	} else {
+		return RESOLVE_NOT_OURS;
+	}
+	proxy_get(); /* the placeholder ranges come with the configuration */
+	if (!reverse_name(&ss, name, &placeholder))
+		return not_found(result, h_errnop);
+	return fill_hostent(name, type, addr, ret, buf, buflen, result, h_errnop);
+}

@@ -1,0 +1,153 @@
+/*
+ * Hooks of the resolver family: getaddrinfo, getaddrinfo_a, getnameinfo,
+ * gethostbyname*, gethostbyaddr*. freeaddrinfo is not hooked: every list
+ * handed out is built by libc's own getaddrinfo, so libc's free is right.
+ */
+#include <errno.h>
+#include <netdb.h>
+#include <pthread.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include "hook.h"
+#include "real.h"
+#include "resolve.h"
+
+HOOK int getaddrinfo(const char *node, const char *service, const struct addrinfo *hints,
+		     struct addrinfo **res)
+{
+	return resolve_getaddrinfo(node, service, hints, res);
+}
+
+HOOK int getnameinfo(const struct sockaddr *sa, socklen_t salen, char *host, socklen_t hostlen,
+		     char *serv, socklen_t servlen, int flags)
+{
+	return resolve_getnameinfo(sa, salen, host, hostlen, serv, servlen, flags);
+}
+
+static void *notify_thread(void *arg)
+{
+	struct sigevent *sev = arg;
+
+	sev->sigev_notify_function(sev->sigev_value);
+	return NULL;
+}
+
+static void notify(struct sigevent *sev)
+{
+	pthread_t tid;
+	pthread_attr_t attr;
+
+	if (sev == NULL)
+		return;
+	if (sev->sigev_notify == SIGEV_SIGNAL) {
+		sigqueue(getpid(), sev->sigev_signo, sev->sigev_value);
+		return;
+	}
+	if (sev->sigev_notify != SIGEV_THREAD)
+		return;
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	pthread_create(&tid, sev->sigev_notify_attributes ? sev->sigev_notify_attributes : &attr,
+		       notify_thread, sev);
+	pthread_attr_destroy(&attr);
+}
+
+/*
+ * glibc's workers call its internal getaddrinfo, which no hook sees, so
+ * the requests are answered here, at once (no query ever waits on the
+ * network); gai_error() reads the result libc's way, from __return.
+ */
+HOOK int getaddrinfo_a(int mode, struct gaicb *list[], int nitems, struct sigevent *sevp)
+{
+	for (int i = 0; i < nitems; i++) {
+		struct gaicb *req = list[i];
+		if (req != NULL)
+			req->__return = resolve_getaddrinfo(req->ar_name, req->ar_service,
+							    req->ar_request, &req->ar_result);
+	}
+	if (mode == GAI_NOWAIT)
+		notify(sevp);
+	return 0;
+}
+
+HOOK int gethostbyname2_r(const char *name, int af, struct hostent *ret, char *buf, size_t buflen,
+			  struct hostent **result, int *h_errnop)
+{
+	int rc = resolve_gethostbyname(name, af, ret, buf, buflen, result, h_errnop);
+
+	if (rc == RESOLVE_NOT_OURS)
+		return real()->gethostbyname2_r(name, af, ret, buf, buflen, result, h_errnop);
+	return rc;
+}
+
+HOOK int gethostbyname_r(const char *name, struct hostent *ret, char *buf, size_t buflen,
+			 struct hostent **result, int *h_errnop)
+{
+	int rc = resolve_gethostbyname(name, AF_INET, ret, buf, buflen, result, h_errnop);
+
+	if (rc == RESOLVE_NOT_OURS)
+		return real()->gethostbyname_r(name, ret, buf, buflen, result, h_errnop);
+	return rc;
+}
+
+HOOK int gethostbyaddr_r(const void *addr, socklen_t len, int type, struct hostent *ret,
+			 char *buf, size_t buflen, struct hostent **result, int *h_errnop)
+{
+	int rc = resolve_gethostbyaddr(addr, len, type, ret, buf, buflen, result, h_errnop);
+
+	if (rc == RESOLVE_NOT_OURS)
+		return real()->gethostbyaddr_r(addr, len, type, ret, buf, buflen, result, h_errnop);
+	return rc;
+}
+
+/* The non-reentrant forms return per-thread storage, as glibc's static one. */
+static __thread struct {
+	struct hostent he;
+	char buf[512];
+} tls_host;
+
+static struct hostent *answered(int rc, struct hostent *result, int err)
+{
+	if (result == NULL)
+		h_errno = err;
+	if (rc == ERANGE)
+		errno = ERANGE;
+	return result;
+}
+
+HOOK struct hostent *gethostbyname2(const char *name, int af)
+{
+	struct hostent *result;
+	int err;
+	int rc = resolve_gethostbyname(name, af, &tls_host.he, tls_host.buf, sizeof(tls_host.buf),
+				       &result, &err);
+
+	if (rc == RESOLVE_NOT_OURS)
+		return real()->gethostbyname2(name, af);
+	return answered(rc, result, err);
+}
+
+HOOK struct hostent *gethostbyname(const char *name)
+{
+	struct hostent *result;
+	int err;
+	int rc = resolve_gethostbyname(name, AF_INET, &tls_host.he, tls_host.buf,
+				       sizeof(tls_host.buf), &result, &err);
+
+	if (rc == RESOLVE_NOT_OURS)
+		return real()->gethostbyname(name);
+	return answered(rc, result, err);
+}
+
+HOOK struct hostent *gethostbyaddr(const void *addr, socklen_t len, int type)
+{
+	struct hostent *result;
+	int err;
+	int rc = resolve_gethostbyaddr(addr, len, type, &tls_host.he, tls_host.buf,
+				       sizeof(tls_host.buf), &result, &err);
+
+	if (rc == RESOLVE_NOT_OURS)
+		return real()->gethostbyaddr(addr, len, type);
+	return answered(rc, result, err);
+}

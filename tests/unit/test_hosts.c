@@ -1,0 +1,122 @@
+/* Check suite for hosts.c: names and reverse lookups from a hosts file. */
+#include <arpa/inet.h>
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "hosts.h"
+
+static char path[] = "/tmp/socksify-test-hosts-XXXXXX";
+
+static void write_hosts(void)
+{
+	static const char text[] =
+		"# a comment line\n"
+		"127.0.0.1\tlocalhost\n"
+		"\n"
+		"203.0.113.5   web.example.test web   # trailing comment\n"
+		"2001:db8::5 six.example.test\n"
+		"::ffff:198.51.100.9 mapped.example.test\n"
+		"junk-without-address\n"
+		"198.51.100.7\n";
+	int fd = mkstemp(path);
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, text, sizeof(text) - 1), (ssize_t)(sizeof(text) - 1));
+	close(fd);
+}
+
+static void remove_hosts(void)
+{
+	unlink(path);
+}
+
+static struct sockaddr_storage v4(const char *text)
+{
+	struct sockaddr_storage ss = { 0 };
+	struct sockaddr_in *in = (struct sockaddr_in *)&ss;
+
+	in->sin_family = AF_INET;
+	ck_assert_int_eq(inet_pton(AF_INET, text, &in->sin_addr), 1);
+	return ss;
+}
+
+static struct sockaddr_storage v6(const char *text)
+{
+	struct sockaddr_storage ss = { 0 };
+	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&ss;
+
+	in6->sin6_family = AF_INET6;
+	ck_assert_int_eq(inet_pton(AF_INET6, text, &in6->sin6_addr), 1);
+	return ss;
+}
+
+static const struct {
+	const char *name;
+	bool listed;
+} names[] = {
+	{ "localhost", true },	       { "LOCALHOST", true },	 { "web.example.test", true },
+	{ "web", true },	       { "six.example.test", true }, { "mapped.example.test", true },
+	{ "a", false },		       { "comment", false },	 { "trailing", false },
+	{ "junk-without-address", false },
+	{ "example.test", false },
+};
+
+START_TEST(test_has_name)
+{
+	ck_assert_msg(hosts_has_name(path, names[_i].name) == names[_i].listed, "%s", names[_i].name);
+}
+END_TEST
+
+START_TEST(test_name_of)
+{
+	char out[256];
+	struct sockaddr_storage ss = v4("203.0.113.5");
+
+	ck_assert(hosts_name_of(path, &ss, out, sizeof(out)));
+	ck_assert_str_eq(out, "web.example.test");
+	ss = v6("2001:db8::5");
+	ck_assert(hosts_name_of(path, &ss, out, sizeof(out)));
+	ck_assert_str_eq(out, "six.example.test");
+	ss = v4("198.51.100.9"); /* listed v4-mapped */
+	ck_assert(hosts_name_of(path, &ss, out, sizeof(out)));
+	ck_assert_str_eq(out, "mapped.example.test");
+	ss = v4("198.51.100.7"); /* an address without a name */
+	ck_assert(!hosts_name_of(path, &ss, out, sizeof(out)));
+	ss = v4("203.0.113.6");
+	ck_assert(!hosts_name_of(path, &ss, out, sizeof(out)));
+	ss = v4("203.0.113.5"); /* too small a buffer is no answer */
+	ck_assert(!hosts_name_of(path, &ss, out, 5));
+}
+END_TEST
+
+START_TEST(test_missing_file)
+{
+	struct sockaddr_storage ss = v4("127.0.0.1");
+	char out[64];
+
+	ck_assert(!hosts_has_name("/nonexistent/hosts", "localhost"));
+	ck_assert(!hosts_name_of("/nonexistent/hosts", &ss, out, sizeof(out)));
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("hosts");
+	TCase *tc = tcase_create("hosts");
+	SRunner *sr;
+	int failed;
+
+	tcase_add_unchecked_fixture(tc, write_hosts, remove_hosts);
+	tcase_add_loop_test(tc, test_has_name, 0, sizeof(names) / sizeof(names[0]));
+	tcase_add_test(tc, test_name_of);
+	tcase_add_test(tc, test_missing_file);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
