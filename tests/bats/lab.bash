@@ -6,9 +6,13 @@
 #   teardown_file() { lab_down; }
 #
 # After lab_up, every variable of $LAB_DIR/lab.env is exported (PROXY4,
-# PROXY6, AUTH_PORT, NOAUTH_PORT, MICROSOCKS_PORT, WORLD4, WORLD6, HTTP_PORT,
-# ECHO_PORT, LAB_USER, LAB_PASS, LAB_PASSWORD_FILE, DANTE_LOG, MARKER,
-# BIGFILE_SHA256, LAB_CLIENT_NS, ...).
+# PROXY6, AUTH_PORT, NOAUTH_PORT, MICROSOCKS_PORT, DEBUG_PORT, WORLD4, WORLD6,
+# HTTP_PORT, ECHO_PORT, LAB_USER, LAB_PASS, LAB_PASSWORD_FILE, DANTE_LOG,
+# DANTE_DEBUG_LOG, MARKER, BIGFILE_SHA256, LAB_CLIENT_NS, ...) and the DNS
+# side: WWW_NAME, ECHO_NAME (both families), V4ONLY_NAME, V6ONLY_NAME,
+# NX_NAME (resolved only by the proxy namespace, NX_NAME not at all),
+# CLIENT_DNS4 and CLIENT_DNS_STUB (the client's unanswered nameservers),
+# CLIENT_HOSTNAME.
 
 bats_require_minimum_version 1.5.0
 load '/usr/lib/bats/bats-support/load'
@@ -99,6 +103,12 @@ in_world() {
 # leaks: packets the client namespace tried to send anywhere but the proxy.
 leaks() {
 	"$LAB_SH" leaks
+}
+
+# dns_leaks: the part of leaks that went to port 53 (TCP or UDP, any address,
+# loopback included).
+dns_leaks() {
+	"$LAB_SH" dns-leaks
 }
 
 reset_leaks() {

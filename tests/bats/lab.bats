@@ -23,8 +23,10 @@ curl_() {
 @test "lab.env exports every documented variable" {
 	local v
 	for v in LAB_CLIENT_NS LAB_PROXY_NS LAB_WORLD_NS PROXY4 PROXY6 AUTH_PORT \
-		NOAUTH_PORT MICROSOCKS_PORT WORLD4 WORLD6 HTTP_PORT ECHO_PORT LAB_USER \
-		LAB_PASS LAB_PASSWORD_FILE DANTE_LOG BIGFILE_SHA256 MARKER; do
+		NOAUTH_PORT MICROSOCKS_PORT DEBUG_PORT WORLD4 WORLD6 HTTP_PORT ECHO_PORT LAB_USER \
+		LAB_PASS LAB_PASSWORD_FILE DANTE_LOG DANTE_DEBUG_LOG BIGFILE_SHA256 MARKER \
+		WWW_NAME ECHO_NAME V4ONLY_NAME V6ONLY_NAME NX_NAME CLIENT_DNS4 \
+		CLIENT_DNS_STUB CLIENT_HOSTNAME; do
 		[ -n "${!v:-}" ] || fail "lab.env does not set $v"
 	done
 	assert_equal "$PROXY4" 198.51.100.1
@@ -32,6 +34,10 @@ curl_() {
 	assert_equal "$WORLD4" 203.0.113.10
 	assert_equal "$WORLD6" 2001:db8:2::10
 	assert_equal "$AUTH_PORT/$NOAUTH_PORT/$MICROSOCKS_PORT/$HTTP_PORT/$ECHO_PORT" 1080/1081/1082/80/7
+	assert_equal "$DEBUG_PORT" 1083
+	assert_equal "$WWW_NAME $ECHO_NAME $V4ONLY_NAME $V6ONLY_NAME $NX_NAME" \
+		"www.example.test echo.example.test v4only.example.test v6only.example.test nx.example.test"
+	assert_equal "$CLIENT_DNS4 $CLIENT_DNS_STUB" "198.51.100.53 127.0.0.53"
 	assert_equal "$(stat -c %a "$LAB_PASSWORD_FILE")" 600
 	assert_equal "$(cat "$LAB_PASSWORD_FILE")" "$LAB_PASS"
 	run id -u "$LAB_USER"
@@ -163,6 +169,128 @@ print(sum(ok))
 	[ "$output" -ge 1 ] || fail "a DNS query to 127.0.0.1:53 was not counted"
 }
 
+@test "the client namespace sees the lab's resolv.conf, hosts and nsswitch.conf" {
+	run in_client cat /etc/resolv.conf
+	assert_success
+	assert_line "nameserver $CLIENT_DNS4"
+	assert_line "nameserver $CLIENT_DNS_STUB"
+	[ "$(grep -c '^nameserver' <<<"$output")" -eq 2 ] || fail "other nameservers: $output"
+	run in_client cat /etc/hosts
+	assert_success
+	refute_output --partial "example.test"
+	refute_output --partial "$WORLD4"
+	run in_client grep -E '^hosts:' /etc/nsswitch.conf
+	assert_output --regexp '^hosts:[[:space:]]+files dns$'
+	# the host's own files are untouched
+	run grep -E "^nameserver ($CLIENT_DNS4|$CLIENT_DNS_STUB)\$" /etc/resolv.conf
+	assert_failure
+	[ -d "/etc/netns/$LAB_CLIENT_NS" ] || fail "/etc/netns/$LAB_CLIENT_NS missing"
+	[ -d "/etc/netns/$LAB_PROXY_NS" ] || fail "/etc/netns/$LAB_PROXY_NS missing"
+	assert_no_leaks
+}
+
+@test "localhost and the client's hostname resolve from its hosts file, no leak" {
+	run in_client getent ahostsv4 localhost
+	assert_success
+	assert_line --index 0 --regexp '^127\.0\.0\.1 +STREAM localhost$'
+	# ahosts (AF_UNSPEC), not hosts: `getent hosts` asks for AF_INET6 first,
+	# and the hosts file has no IPv6 entry for the hostname, so that query
+	# goes on to DNS (a leak), as on a stock Debian host
+	run in_client getent ahosts "$CLIENT_HOSTNAME"
+	assert_success
+	assert_line --index 0 --regexp "^127\.0\.1\.1 +STREAM $CLIENT_HOSTNAME\$"
+	assert_no_leaks
+	assert_equal "$(dns_leaks)" 0
+}
+
+@test "the client namespace has no working DNS: getent fails and the query is a counted leak" {
+	run in_client timeout 20 getent hosts "$WWW_NAME"
+	assert_failure 2
+	assert_output ""
+	run leaks
+	[ "$output" -gt 0 ] || fail "a DNS lookup from the client was not counted as a leak"
+	run dns_leaks
+	[ "$output" -gt 0 ] || fail "a DNS lookup from the client was not counted as a DNS leak"
+	reset_leaks
+	# each nameserver alone: the on-link address and the loopback stub
+	run in_client dig +time=1 +tries=1 "@$CLIENT_DNS4" "$WWW_NAME"
+	assert_failure
+	[ "$(dns_leaks)" -gt 0 ] || fail "a query to $CLIENT_DNS4 was not counted"
+	reset_leaks
+	run in_client dig +time=1 +tries=1 "@$CLIENT_DNS_STUB" "$WWW_NAME"
+	assert_failure
+	[ "$(dns_leaks)" -gt 0 ] || fail "a query to $CLIENT_DNS_STUB was not counted"
+	[ "$(dns_leaks)" -eq "$(leaks)" ] || fail "dns_leaks $(dns_leaks) != leaks $(leaks)"
+	# the other leaks are not DNS
+	reset_leaks
+	run in_client curl -q -sS --max-time 3 "http://$WORLD4/"
+	assert_failure
+	[ "$(leaks)" -gt 0 ] || fail "a direct connect was not counted"
+	assert_equal "$(dns_leaks)" 0
+}
+
+@test "the proxy namespace resolves the test names from its hosts file" {
+	local name
+	for name in "$WWW_NAME" "$ECHO_NAME"; do
+		run in_proxy getent ahostsv4 "$name"
+		assert_success
+		assert_line --index 0 --regexp "^$WORLD4 +STREAM $name\$"
+		run in_proxy getent ahostsv6 "$name"
+		assert_success
+		assert_line --index 0 --regexp "^$WORLD6 +STREAM $name\$"
+	done
+	run in_proxy getent ahostsv4 "$V4ONLY_NAME"
+	assert_line --index 0 --regexp "^$WORLD4 +STREAM"
+	run in_proxy getent ahosts "$V4ONLY_NAME"
+	refute_output --partial "$WORLD6"
+	run in_proxy getent ahosts "$V6ONLY_NAME"
+	assert_success
+	assert_line --index 0 --regexp "^$WORLD6 +STREAM"
+	refute_output --partial "$WORLD4"
+	# a name in no hosts file fails at once (no nameserver answers there)
+	run in_proxy timeout 10 getent hosts "$NX_NAME"
+	assert_failure 2
+}
+
+@test "native curl --socks5-hostname: the proxy resolves the names, no leak" {
+	run curl_ --socks5-hostname "$PROXY4:$AUTH_PORT" --proxy-user "$LAB_USER:$LAB_PASS" "http://$WWW_NAME/"
+	assert_success
+	assert_output --partial "$MARKER"
+	run curl_ --socks5-hostname "[$PROXY6]:$AUTH_PORT" --proxy-user "$LAB_USER:$LAB_PASS" "http://$V4ONLY_NAME/"
+	assert_success
+	assert_output --partial "$MARKER"
+	run curl_ --socks5-hostname "$PROXY4:$NOAUTH_PORT" "http://$V6ONLY_NAME/"
+	assert_success
+	assert_output --partial "$MARKER"
+	# danted reached the v6-only name over IPv6
+	run dante_log_wait "$DANTE_NOAUTH_LOG" "tcp/connect \[: 198\.51\.100\.2\.[0-9]+ 198\.51\.100\.1\.$NOAUTH_PORT -> 2001:db8:2::1\.[0-9]+ 2001:db8:2::10\.$HTTP_PORT"
+	assert_success
+	run in_client timeout 10 ncat --proxy "$PROXY4:$AUTH_PORT" --proxy-type socks5 \
+		--proxy-auth "$LAB_USER:$LAB_PASS" --proxy-dns remote "$ECHO_NAME" "$ECHO_PORT" <<<"hello-by-name"
+	assert_success
+	assert_output "hello-by-name"
+	# a name the proxy cannot resolve: refused by danted, still no leak
+	run curl_ --socks5-hostname "$PROXY4:$AUTH_PORT" --proxy-user "$LAB_USER:$LAB_PASS" "http://$NX_NAME/"
+	assert_failure
+	run dante_log_wait "$DANTE_LOG" "could not resolve hostname \"$NX_NAME\""
+	assert_success
+	assert_no_leaks
+	assert_equal "$(dns_leaks)" 0
+}
+
+@test "the debug danted on DEBUG_PORT logs each request's ATYP and hostname" {
+	run curl_ --socks5-hostname "$PROXY4:$DEBUG_PORT" --proxy-user "$LAB_USER:$LAB_PASS" "http://$WWW_NAME/"
+	assert_success
+	assert_output --partial "$MARKER"
+	run dante_log_wait "$DANTE_DEBUG_LOG" "request received from client 198\.51\.100\.2\.[0-9]+\..* ATYP: 3 address: $WWW_NAME\.$HTTP_PORT"
+	assert_success
+	run curl_ --socks5 "$PROXY4:$DEBUG_PORT" --proxy-user "$LAB_USER:$LAB_PASS" "http://$WORLD4/"
+	assert_success
+	run dante_log_wait "$DANTE_DEBUG_LOG" "request received from client .* ATYP: 1 address: $WORLD4\.$HTTP_PORT"
+	assert_success
+	assert_no_leaks
+}
+
 @test "a wrong password or no credentials are refused by danted on 1080" {
 	run curl_ --socks5 "$PROXY4:$AUTH_PORT" --proxy-user "$LAB_USER:wrong-$LAB_PASS" "http://$WORLD4/"
 	assert_failure
@@ -190,6 +318,10 @@ print(sum(ok))
 	run env LAB_TAG="$tag" LAB_DIR="$dir" "$LAB_SH" up
 	assert_success
 	assert_equal "$(ip netns list | grep -c "^$tag-")" 3
+	[ -f "/etc/netns/$tag-client/resolv.conf" ] || fail "/etc/netns/$tag-client not written"
+	# a file in /etc/netns/NS that the lab did not write keeps that directory
+	mkdir -p "/etc/netns/$tag-world"
+	echo "not the lab's" >"/etc/netns/$tag-world/hostname"
 	local pass
 	# shellcheck disable=SC1091
 	pass=$(. "$dir/lab.env" && echo "$LAB_PASS")
@@ -201,8 +333,17 @@ print(sum(ok))
 	run curl_ --socks5 "$PROXY4:$AUTH_PORT" --proxy-user "$LAB_USER:$LAB_PASS" "http://$WORLD4/"
 	assert_output --partial "$MARKER"
 	run env LAB_TAG="$tag" LAB_DIR="$dir" "$LAB_SH" down
+	local foreign
+	foreign=$(cat "/etc/netns/$tag-world/hostname" 2>&1 || true)
+	rm -rf "/etc/netns/$tag-world"
 	assert_success
+	assert_output --partial "/etc/netns/$tag-world holds files the lab did not write, left alone"
+	assert_equal "$foreign" "not the lab's"
 	assert_equal "$(ip netns list | grep -c "^$tag-" || true)" 0
+	[ ! -e "/etc/netns/$tag-client" ] || fail "/etc/netns/$tag-client left behind"
+	[ ! -e "/etc/netns/$tag-proxy" ] || fail "/etc/netns/$tag-proxy left behind"
+	# the first lab's files are still there
+	[ -f "/etc/netns/$LAB_CLIENT_NS/resolv.conf" ] || fail "the first lab's /etc/netns/$LAB_CLIENT_NS went"
 	run id "sxlab-$tag"
 	assert_failure
 	[ ! -e "$dir" ] || fail "$dir left behind"
