@@ -42,7 +42,7 @@ int resolve_getnameinfo(const struct sockaddr *sa, socklen_t salen, char *host, 
 
 /*
  * The gethostbyname*_r / gethostbyaddr_r contract, or RESOLVE_NOT_OURS
- * when the real function should answer (numeric names, direct_hosts).
+ * when the real function should answer (numeric names).
  */
 int resolve_gethostbyname(const char *name, int af, struct hostent *ret, char *buf, size_t buflen,
 			  struct hostent **result, int *h_errnop);

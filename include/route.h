@@ -13,4 +13,11 @@
  */
 bool route_is_direct(const struct proxy *p, const struct sockaddr_storage *dst);
 
+/*
+ * An address the real resolver gave for a direct_hosts name: connected
+ * directly too. The most recent ROUTE_LEARNED_MAX are kept.
+ */
+#define ROUTE_LEARNED_MAX 256
+void route_learn_direct(const struct sockaddr *addr, socklen_t len);
+
 #endif

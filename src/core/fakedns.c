@@ -55,6 +55,18 @@ struct heap {
 	void *free[HEAP_CLASSES]; /* linked through each block's first word */
 };
 
+/*
+ * Recycling candidates: the oldest entries that were neither recent nor held
+ * at the last scan, oldest first, so a full table costs one scan per
+ * CANDIDATES new names rather than one per name.
+ */
+#define CANDIDATES 256
+
+struct candidate {
+	uint32_t slot;
+	int64_t last_used; /* then: if it changed, the entry was used since */
+};
+
 /* The ranges in force; host bits of the bases are cleared. */
 struct config {
 	struct cidr range4, range6;
@@ -67,6 +79,9 @@ struct arena {
 	struct config cfg;
 	uint32_t fresh;     /* slots [0, fresh) have been handed out */
 	int64_t scan_after; /* before this, a recycling scan would find nothing */
+	int64_t horizon; /* every other entry that may go was used at or after this */
+	uint32_t next_cand, ncand; /* cand[next_cand, ncand) are still to try */
+	struct candidate cand[CANDIDATES];
 	struct entry *head; /* uthash */
 	struct heap heap;
 	struct entry slots[];
@@ -79,6 +94,7 @@ static struct arena *_Atomic shared;
 static pthread_mutex_t init_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
 static void atfork_register(void);
+static void forget_candidates(struct arena *a);
 static bool test_alloc_fails;
 static int64_t test_now; /* 0: the real clock */
 
@@ -331,7 +347,7 @@ static void rebuild(struct arena *a)
 	if (a->fresh > a->cfg.nslots)
 		a->fresh = a->cfg.nslots;
 	a->head = NULL;
-	a->scan_after = 0;
+	forget_candidates(a);
 	heap_reset(&a->heap);
 	for (uint32_t i = 0; i < a->fresh; i++) {
 		struct entry *e = &a->slots[i];
@@ -381,35 +397,105 @@ static int64_t now_seconds(void)
 }
 
 /*
- * Under the lock, every slot handed out: a free one, else the least
- * recently used that is neither recent nor held. "Recent" errs long: with
- * whole seconds, more than `recent` seconds apart means at least that long.
+ * Recycling, all under the lock. An entry may go when it is neither held nor
+ * recent; "recent" errs long: with whole seconds, more than `recent` seconds
+ * apart means at least that long. The least recently used goes first, so
+ * the candidates must stay older than every other entry that may go: the
+ * horizon starts where "recent" did at the scan and comes down to any entry
+ * left out for want of room; entries only get newer when used; and one
+ * left out only for a hold is added when released, if older than the
+ * horizon (if not, the next scan finds it).
  */
-static struct entry *victim(struct arena *a, int64_t now)
+static bool eligible(const struct arena *a, const struct entry *e, int64_t now)
 {
-	const int64_t recent = a->cfg.recent;
-	struct entry *best = NULL;
+	return e->in_use && e->hold == 0 && now - e->last_used > a->cfg.recent;
+}
+
+static void forget_candidates(struct arena *a)
+{
+	a->next_cand = a->ncand = 0;
+	a->scan_after = 0;
+	a->horizon = INT64_MIN; /* a scan is due */
+}
+
+/* Into the sorted list; when it is full, only if older than its newest. */
+static void keep_candidate(struct arena *a, uint32_t slot, int64_t last_used)
+{
+	struct candidate *c = a->cand;
+	uint32_t n = a->ncand - a->next_cand, pos;
+
+	if (n == CANDIDATES && last_used >= c[a->ncand - 1].last_used) {
+		if (last_used < a->horizon)
+			a->horizon = last_used;
+		return;
+	}
+	if (a->next_cand > 0) {
+		memmove(c, c + a->next_cand, n * sizeof(*c));
+		a->next_cand = 0;
+	}
+	if (n == CANDIDATES) {
+		n--; /* the newest drops out */
+		if (c[n].last_used < a->horizon)
+			a->horizon = c[n].last_used;
+	}
+	for (pos = n; pos > 0 && c[pos - 1].last_used > last_used; pos--)
+		;
+	memmove(c + pos + 1, c + pos, (n - pos) * sizeof(*c));
+	c[pos] = (struct candidate){ .slot = slot, .last_used = last_used };
+	a->ncand = n + 1;
+}
+
+static struct entry *next_candidate(struct arena *a, int64_t now)
+{
+	while (a->next_cand < a->ncand) {
+		const struct candidate *c = &a->cand[a->next_cand++];
+		struct entry *e = &a->slots[c->slot];
+		if (eligible(a, e, now) && e->last_used == c->last_used)
+			return e;
+	}
+	return NULL;
+}
+
+/* A free slot, or the oldest candidate after a fresh scan. */
+static struct entry *scan(struct arena *a, int64_t now)
+{
 	int64_t retry = INT64_MAX;
 
-	if (now < a->scan_after)
-		return NULL;
+	a->next_cand = a->ncand = 0;
+	a->horizon = now - a->cfg.recent;
 	for (uint32_t i = 0; i < a->fresh; i++) {
 		struct entry *e = &a->slots[i];
 		if (!e->in_use)
 			return e;
-		if (e->hold > 0)
-			continue;
-		if (now - e->last_used <= recent) {
-			if (e->last_used + recent + 1 < retry)
-				retry = e->last_used + recent + 1;
-		} else if (best == NULL || e->last_used < best->last_used) {
-			best = e;
-		}
+		if (eligible(a, e, now))
+			keep_candidate(a, i, e->last_used);
+		else if (e->hold == 0 && e->last_used + a->cfg.recent + 1 < retry)
+			retry = e->last_used + a->cfg.recent + 1;
 	}
-	/* Only a release or time can make one eligible: skip scans until then. */
-	if (best == NULL)
+	/* Only time or a release can make one eligible: no scans until then. */
+	if (a->ncand == 0)
 		a->scan_after = retry;
-	return best;
+	return next_candidate(a, now);
+}
+
+static struct entry *victim(struct arena *a, int64_t now)
+{
+	struct entry *e = next_candidate(a, now);
+
+	if (e == NULL && now >= a->scan_after)
+		e = scan(a, now);
+	return e;
+}
+
+/* The last hold on e went: it may be older than some candidates. */
+static void released(struct arena *a, struct entry *e)
+{
+	int64_t ready = e->last_used + a->cfg.recent + 1; /* when it may go */
+
+	if (e->last_used < a->horizon)
+		keep_candidate(a, (uint32_t)(e - a->slots), e->last_used);
+	else if (ready < a->scan_after)
+		a->scan_after = ready;
 }
 
 /* Under the lock: a slot for a name that has none. */
@@ -440,7 +526,7 @@ static enum fakedns_status insert(struct arena *a, const char *name, size_t len,
 		e->in_use = 0;
 		if (fresh)
 			a->fresh--;
-		a->scan_after = 0;
+		forget_candidates(a); /* a free slot comes before any of them */
 		return FAKEDNS_NOMEM;
 	}
 	*out = e;
@@ -584,9 +670,10 @@ void fakedns_hold(uint32_t slot, int delta)
 	/* A slot that is not in use has no name to protect. */
 	if (slot < a->fresh && e->in_use) {
 		int64_t h = (int64_t)e->hold + delta;
+		bool was_held = e->hold > 0;
 		e->hold = h < 0 ? 0 : h > INT32_MAX ? INT32_MAX : (int32_t)h;
-		if (e->hold == 0)
-			a->scan_after = 0;
+		if (was_held && e->hold == 0)
+			released(a, e);
 	}
 	arena_unlock(a);
 }

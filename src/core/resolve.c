@@ -250,6 +250,17 @@ static int hosts_getaddrinfo(const char *name, const char *service, const struct
 	return set_canonname(name, hints, res);
 }
 
+/* The real resolver's answer, whose addresses are then reached directly. */
+static int direct_getaddrinfo(const char *node, const char *service, const struct addrinfo *hints,
+			      struct addrinfo **res)
+{
+	int rc = real()->getaddrinfo(node, service, hints, res);
+
+	for (struct addrinfo *ai = rc == 0 ? *res : NULL; ai != NULL; ai = ai->ai_next)
+		route_learn_direct(ai->ai_addr, ai->ai_addrlen);
+	return rc;
+}
+
 int resolve_getaddrinfo(const char *node, const char *service, const struct addrinfo *hints,
 			struct addrinfo **res)
 {
@@ -280,7 +291,7 @@ int resolve_getaddrinfo(const char *node, const char *service, const struct addr
 	case SOURCE_HOSTS:
 		return hosts_getaddrinfo(name, service, &h, res);
 	case SOURCE_DIRECT:
-		return r->getaddrinfo(node, service, hints, res);
+		return direct_getaddrinfo(node, service, hints, res);
 	default:
 		return fake_getaddrinfo(p, name, len, service, &h, res);
 	}
@@ -389,6 +400,23 @@ static int hosts_hostent(const char *name, int af, struct hostent *ret, char *bu
 	return not_found(result, h_errnop);
 }
 
+/* The real resolver's answer, whose addresses are then reached directly. */
+static int direct_hostent(const char *name, int af, struct hostent *ret, char *buf, size_t buflen,
+			  struct hostent **result, int *h_errnop)
+{
+	int rc = real()->gethostbyname2_r(name, af, ret, buf, buflen, result, h_errnop);
+
+	for (char **a = rc == 0 && *result ? (*result)->h_addr_list : NULL; a && *a; a++) {
+		struct sockaddr_storage ss = { .ss_family = (sa_family_t)af };
+		if (af == AF_INET)
+			memcpy(&((struct sockaddr_in *)&ss)->sin_addr, *a, 4);
+		else
+			memcpy(&((struct sockaddr_in6 *)&ss)->sin6_addr, *a, 16);
+		route_learn_direct((struct sockaddr *)&ss, sizeof(ss));
+	}
+	return rc;
+}
+
 static bool is_numeric(const char *name)
 {
 	struct in6_addr a;
@@ -416,7 +444,7 @@ int resolve_gethostbyname(const char *name, int af, struct hostent *ret, char *b
 	case SOURCE_HOSTS:
 		return hosts_hostent(norm, af, ret, buf, buflen, result, h_errnop);
 	case SOURCE_DIRECT:
-		return RESOLVE_NOT_OURS;
+		return direct_hostent(name, af, ret, buf, buflen, result, h_errnop);
 	default:
 		break;
 	}

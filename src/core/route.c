@@ -2,6 +2,47 @@
 
 #include "fakedns.h"
 
+#include <pthread.h>
+#include <string.h>
+
+static struct {
+	pthread_mutex_t lock;
+	struct cidr addr[ROUTE_LEARNED_MAX];
+	size_t n, next;
+} learned = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
+void route_learn_direct(const struct sockaddr *addr, socklen_t len)
+{
+	struct sockaddr_storage ss;
+	struct cidr c = { 0 };
+
+	if (!addr_normalize(addr, len, &ss))
+		return;
+	c.family = ss.ss_family;
+	c.prefix = ss.ss_family == AF_INET ? 32 : 128;
+	if (ss.ss_family == AF_INET)
+		memcpy(c.bytes, &((struct sockaddr_in *)&ss)->sin_addr, 4);
+	else
+		memcpy(c.bytes, &((struct sockaddr_in6 *)&ss)->sin6_addr, 16);
+	pthread_mutex_lock(&learned.lock);
+	learned.addr[learned.next] = c;
+	learned.next = (learned.next + 1) % ROUTE_LEARNED_MAX;
+	if (learned.n < ROUTE_LEARNED_MAX)
+		learned.n++;
+	pthread_mutex_unlock(&learned.lock);
+}
+
+static bool was_learned(const struct sockaddr_storage *dst)
+{
+	bool found = false;
+
+	pthread_mutex_lock(&learned.lock);
+	for (size_t i = 0; i < learned.n && !found; i++)
+		found = cidr_match(&learned.addr[i], dst);
+	pthread_mutex_unlock(&learned.lock);
+	return found;
+}
+
 bool route_is_direct(const struct proxy *p, const struct sockaddr_storage *dst)
 {
 	uint32_t slot;
@@ -16,5 +57,5 @@ bool route_is_direct(const struct proxy *p, const struct sockaddr_storage *dst)
 	for (size_t i = 0; p->unusable == FAIL_NONE && i < p->naddr; i++)
 		if (addr_equal(&p->addr[i], dst))
 			return true;
-	return false;
+	return was_learned(dst);
 }

@@ -71,6 +71,14 @@ HOOK int getaddrinfo_a(int mode, struct gaicb *list[], int nitems, struct sigeve
 	return 0;
 }
 
+/* Callers such as CPython read h_errno even after the reentrant forms. */
+static int reentrant(int rc, const struct hostent *result, const int *h_errnop)
+{
+	if (result == NULL)
+		h_errno = *h_errnop;
+	return rc;
+}
+
 HOOK int gethostbyname2_r(const char *name, int af, struct hostent *ret, char *buf, size_t buflen,
 			  struct hostent **result, int *h_errnop)
 {
@@ -78,7 +86,7 @@ HOOK int gethostbyname2_r(const char *name, int af, struct hostent *ret, char *b
 
 	if (rc == RESOLVE_NOT_OURS)
 		return real()->gethostbyname2_r(name, af, ret, buf, buflen, result, h_errnop);
-	return rc;
+	return reentrant(rc, *result, h_errnop);
 }
 
 HOOK int gethostbyname_r(const char *name, struct hostent *ret, char *buf, size_t buflen,
@@ -88,7 +96,7 @@ HOOK int gethostbyname_r(const char *name, struct hostent *ret, char *buf, size_
 
 	if (rc == RESOLVE_NOT_OURS)
 		return real()->gethostbyname_r(name, ret, buf, buflen, result, h_errnop);
-	return rc;
+	return reentrant(rc, *result, h_errnop);
 }
 
 HOOK int gethostbyaddr_r(const void *addr, socklen_t len, int type, struct hostent *ret,
@@ -98,13 +106,13 @@ HOOK int gethostbyaddr_r(const void *addr, socklen_t len, int type, struct hoste
 
 	if (rc == RESOLVE_NOT_OURS)
 		return real()->gethostbyaddr_r(addr, len, type, ret, buf, buflen, result, h_errnop);
-	return rc;
+	return reentrant(rc, *result, h_errnop);
 }
 
 /* The non-reentrant forms return per-thread storage, as glibc's static one. */
 static __thread struct {
 	struct hostent he;
-	char buf[512];
+	char buf[4096];
 } tls_host;
 
 static struct hostent *answered(int rc, struct hostent *result, int err)
