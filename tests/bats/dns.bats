@@ -633,3 +633,39 @@ print("gni", socket.getnameinfo((a, 80), 0)[0])
 	assert_line "aecho async"
 	assert_line "gni $WWW_NAME"
 }
+
+# A name the local resolver answers (a responder on the proxy host's port 53,
+# which the client may reach, named in a resolv.conf bind-mounted for this
+# one command): with direct_hosts it is connected DIRECTLY, which in the lab
+# means a TCP packet the nftables chain rejects (ECONNREFUSED) and counts,
+# and nothing for that name reaches the proxy.
+@test "direct_hosts: the real resolver's address is connected directly, not through the proxy" {
+	local pidfile="$BATS_TEST_TMPDIR/dns.pid" out="$BATS_TEST_TMPDIR/dns.out"
+	echo "nameserver $PROXY4" >"$BATS_TEST_TMPDIR/resolv.conf"
+	in_proxy setsid "$PYTHON" "$REPO/tests/helpers/dns_answer.py" "$PROXY4" 53 \
+		"intranet.example.test=$WORLD4" >"$out" 2>&1 </dev/null &
+	echo $! >"$pidfile"
+	for _ in $(seq 50); do grep -q READY "$out" && break; sleep 0.1; done
+	grep -q READY "$out" || fail "the test DNS responder did not start: $(cat "$out")"
+	run in_client unshare -m sh -c 'mount --bind "$1" /etc/resolv.conf && shift && exec "$@"' sh \
+		"$BATS_TEST_TMPDIR/resolv.conf" env SOCKSIFY_DIRECT_HOSTS=intranet.example.test \
+		timeout 30 "$SOCKSIFY" -p "socks5://$PROXY4:$DEBUG_PORT" -- \
+		timeout 20 "$PYTHON" -c '
+import errno, socket
+print("resolved", socket.getaddrinfo("intranet.example.test", 80, socket.AF_INET)[0][4][0])
+try:
+    socket.create_connection(("intranet.example.test", 80), timeout=5)
+    print("connected")
+except OSError as e:
+    print("error", errno.errorcode.get(e.errno, e.errno))'
+	kill "$(cat "$pidfile")" 2>/dev/null || true
+	local n
+	n=$(leaks)
+	reset_leaks
+	assert_success
+	assert_line "resolved $WORLD4"
+	assert_line "error ECONNREFUSED"
+	[ "$n" -gt 0 ] || fail "no direct TCP packet: the connection did not go direct"
+	run grep -c "intranet" "$DANTE_DEBUG_LOG"
+	assert_output "0"
+}
