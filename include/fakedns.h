@@ -45,8 +45,17 @@ enum fakedns_status {
  */
 bool fakedns_configure(const struct fakedns_options *opt);
 
-/* Creates the arena now if it does not exist yet (pthread_atfork prepare). */
+/* Creates the arena now if it does not exist yet. */
 void fakedns_ensure(void);
+
+/*
+ * pthread_atfork handlers, registered once by the library at load (not
+ * lazily: registering from inside a fork handler would deadlock in glibc).
+ * prepare creates the arena, so that parent and child share one table.
+ */
+void fakedns_fork_prepare(void);
+void fakedns_fork_parent(void);
+void fakedns_fork_child(void);
 
 /*
  * The slot of name, assigned if new (recycling the least recently used

@@ -26,6 +26,9 @@ struct proxy {
 	struct socks5_credentials cred;
 };
 
+/* Configuration only: no lookup of the proxy's name (fork handlers use it). */
+const struct proxy *proxy_config(void);
+/* Configuration and the proxy's address. */
 const struct proxy *proxy_get(void);
 
 /* The proxy address a socket of this family should use. */

@@ -12,8 +12,8 @@
 
 /*
  * Everything the table is made of lives in one MAP_SHARED arena, mapped
- * before the first fork (at the first lookup, or in our pthread_atfork
- * prepare handler). fork keeps a shared mapping at the same address, so
+ * before the first fork (at the first lookup, or in the pthread_atfork
+ * prepare handler the library registers at load). fork keeps a shared mapping at the same address, so
  * plain pointers inside it (uthash's links, the bucket arrays, the free
  * lists) are valid in every process of the tree. Sharing ends at exec: the
  * new image starts with no arena and builds its own table.
@@ -90,10 +90,10 @@ struct arena {
 static struct config config;
 static atomic_bool config_fixed;
 static struct arena *_Atomic shared;
-/* Guards config and arena creation; held across fork (see fork_prepare). */
+/* Guards config and arena creation; held across fork (see fakedns_fork_prepare). */
 static pthread_mutex_t init_lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
-static void atfork_register(void);
+/* This thread holds init_lock from our prepare handler to the fork. */
+static __thread bool preparing_fork;
 static void forget_candidates(struct arena *a);
 static bool test_alloc_fails;
 static int64_t test_now; /* 0: the real clock */
@@ -215,7 +215,6 @@ static void config_fix_locked(void)
 
 static const struct config *config_get(void)
 {
-	pthread_once(&atfork_once, atfork_register);
 	if (!atomic_load_explicit(&config_fixed, memory_order_acquire)) {
 		pthread_mutex_lock(&init_lock);
 		config_fix_locked();
@@ -257,7 +256,9 @@ static struct arena *arena_create_locked(void)
 	heap_at = (heap_at + 63) & ~(size_t)63;
 	size_t size = heap_at + heap_bytes(config.nslots);
 
-	a = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	a = test_alloc_fails ? MAP_FAILED
+			     : mmap(NULL, size, PROT_READ | PROT_WRITE,
+				    MAP_SHARED | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (a == MAP_FAILED || !lock_init(&a->lock)) {
 		if (a != MAP_FAILED)
 			munmap(a, size);
@@ -288,35 +289,36 @@ static struct arena *arena_create_locked(void)
  * child's exit never touches a lock it did not take.) Taking it in prepare
  * would protect nothing and would add a lock-order hazard with the other
  * prepare handlers, and make every fork wait for other processes' lookups.
+ *
+ * Prepare handlers registered before ours run after it, and may call
+ * fakedns_ensure (as its comment invites): preparing_fork keeps that from
+ * taking init_lock a second time.
  */
-static void fork_prepare(void)
+void fakedns_fork_prepare(void)
 {
 	pthread_mutex_lock(&init_lock);
+	preparing_fork = true;
 	arena_create_locked();
 }
 
-static void fork_parent(void)
+void fakedns_fork_parent(void)
 {
+	preparing_fork = false;
 	pthread_mutex_unlock(&init_lock);
 }
 
-static void fork_child(void)
+void fakedns_fork_child(void)
 {
+	preparing_fork = false;
 	pthread_mutex_unlock(&init_lock);
-}
-
-static void atfork_register(void)
-{
-	pthread_atfork(fork_prepare, fork_parent, fork_child);
 }
 
 static struct arena *arena_get(bool create)
 {
 	struct arena *a;
 
-	pthread_once(&atfork_once, atfork_register);
 	a = atomic_load_explicit(&shared, memory_order_acquire);
-	if (a != NULL || !create)
+	if (a != NULL || !create || preparing_fork) /* then creation was just tried */
 		return a;
 	pthread_mutex_lock(&init_lock);
 	a = arena_create_locked();
@@ -535,13 +537,16 @@ static enum fakedns_status insert(struct arena *a, const char *name, size_t len,
 
 /* -------------------------------------------------------------- the API */
 
+/*
+ * For start-up, before other threads use the table: fakedns_in_range and
+ * the address functions read the ranges without a lock.
+ */
 bool fakedns_configure(const struct fakedns_options *opt)
 {
 	struct config c;
 	bool ok = false;
 
-	pthread_once(&atfork_once, atfork_register);
-	if (!config_make(opt, &c))
+	if (!config_make(opt, &c) || preparing_fork)
 		return false;
 	pthread_mutex_lock(&init_lock);
 	/* The arena is sized for, and other processes use, the ranges in force. */
@@ -561,12 +566,15 @@ void fakedns_ensure(void)
 
 enum fakedns_status fakedns_lookup(const char *name, size_t len, uint32_t *slot)
 {
-	struct arena *a = arena_get(true);
 	enum fakedns_status st = FAKEDNS_OK;
+	struct arena *a;
 	struct entry *e;
 
 	/* Callers pass valid names; a longer one could not be stored at all. */
-	if (a == NULL || len < 1 || len > FAKEDNS_NAME_MAX || !arena_lock(a))
+	if (len < 1 || len > FAKEDNS_NAME_MAX)
+		return FAKEDNS_NOMEM;
+	a = arena_get(true);
+	if (a == NULL || !arena_lock(a))
 		return FAKEDNS_NOMEM;
 	int64_t now = now_seconds();
 
@@ -579,11 +587,12 @@ enum fakedns_status fakedns_lookup(const char *name, size_t len, uint32_t *slot)
 		*slot = (uint32_t)(e - a->slots);
 	arena_unlock(a);
 	if (st == FAKEDNS_FULL)
-		log_msg(LOG_WARN, "fake DNS: all %u placeholder addresses were used in the last %u s "
-				  "or are held by open sockets; a larger fake_range would help",
-			a->cfg.nslots, a->cfg.recent);
+		log_msg(LOG_WARN, "fake DNS: no address for %.*s: all %u placeholder addresses were "
+				  "used in the last %u s or are held by open sockets; a larger fake_range would help",
+			(int)len, name, a->cfg.nslots, a->cfg.recent);
 	else if (st == FAKEDNS_NOMEM)
-		log_msg(LOG_WARN, "fake DNS: the shared table's memory is exhausted");
+		log_msg(LOG_WARN, "fake DNS: no address for %.*s: the shared table's memory is exhausted",
+			(int)len, name);
 	return st;
 }
 
@@ -681,15 +690,16 @@ void fakedns_hold(uint32_t slot, int delta)
 /*
  * Test-only, declared in tests/unit/test_fakedns.c. 1: take the lock and
  * scramble the index and heap as a process dying mid-change could leave
- * them (the caller then exits holding the lock); 2: make the heap fail;
- * 3: make it work again; 4: stop this process's clock, or move it on 1 s.
+ * them (the caller then exits holding the lock); 2: make allocation (the
+ * heap's, the arena's) fail; 3: make it work again; 4: stop this process's
+ * clock, or move it on 1 s.
  */
 void fakedns_test_hook(int op);
 void fakedns_test_hook(int op)
 {
-	struct arena *a = arena_get(true);
+	struct arena *a = op == 1 ? arena_get(true) : NULL;
 
-	if (op == 1 && a != NULL && pthread_mutex_lock(&a->lock) == 0) {
+	if (a != NULL && pthread_mutex_lock(&a->lock) == 0) {
 		a->head = NULL;
 		a->heap.used = a->heap.size;
 		memset(a->heap.free, 0, sizeof(a->heap.free));

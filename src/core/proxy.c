@@ -11,7 +11,8 @@
 #include "real.h"
 
 static struct proxy the_proxy;
-static pthread_once_t once = PTHREAD_ONCE_INIT;
+static pthread_once_t config_once = PTHREAD_ONCE_INIT;
+static pthread_once_t resolve_once = PTHREAD_ONCE_INIT;
 
 static void open_log(const struct config *cfg)
 {
@@ -78,7 +79,7 @@ static void configure_fakedns(const struct config *cfg)
 	fakedns_configure(&opt);
 }
 
-static void load(void)
+static void load_config(void)
 {
 	struct proxy *p = &the_proxy;
 
@@ -105,13 +106,26 @@ static void load(void)
 		p->cred.pass = p->cfg.pass;
 		p->cred.pass_len = p->cfg.pass_len;
 	}
-	if (!resolve(p))
+}
+
+static void load_address(void)
+{
+	struct proxy *p = &the_proxy;
+
+	if (p->unusable == FAIL_NONE && !resolve(p))
 		p->unusable = FAIL_PROXY_RESOLVE;
+}
+
+const struct proxy *proxy_config(void)
+{
+	pthread_once(&config_once, load_config);
+	return &the_proxy;
 }
 
 const struct proxy *proxy_get(void)
 {
-	pthread_once(&once, load);
+	proxy_config();
+	pthread_once(&resolve_once, load_address);
 	return &the_proxy;
 }
 

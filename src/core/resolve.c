@@ -136,16 +136,15 @@ static bool placeholder_text(const struct proxy *p, uint32_t slot, int family, i
 	return inet_ntop(AF_INET, &v4, out + strlen(out), INET_ADDRSTRLEN) != NULL;
 }
 
+/* The table logs its own failures, once each. */
 static int fake_slot(const char *name, size_t len, uint32_t *slot)
 {
 	switch (fakedns_lookup(name, len, slot)) {
 	case FAKEDNS_OK:
 		return 0;
 	case FAKEDNS_FULL:
-		log_msg(LOG_ERROR, "no placeholder free for %s: every address of fake_range is in use", name);
 		return EAI_AGAIN;
 	default:
-		log_msg(LOG_ERROR, "no memory for the fake-DNS table (looking up %s)", name);
 		return EAI_MEMORY;
 	}
 }
@@ -286,7 +285,7 @@ int resolve_getaddrinfo(const char *node, const char *service, const struct addr
 		log_msg(LOG_DEBUG, "not a valid host name: \"%.64s\"", node);
 		return EAI_NONAME;
 	}
-	const struct proxy *p = proxy_get();
+	const struct proxy *p = proxy_config();
 	switch (name_source(&p->cfg, name)) {
 	case SOURCE_HOSTS:
 		return hosts_getaddrinfo(name, service, &h, res);
@@ -332,7 +331,7 @@ int resolve_getnameinfo(const struct sockaddr *sa, socklen_t salen, char *host, 
 
 	if (host == NULL || hostlen == 0 || (flags & NI_NUMERICHOST) || !addr_normalize(sa, salen, &ss))
 		return r->getnameinfo(sa, salen, host, hostlen, serv, servlen, flags);
-	proxy_get(); /* the placeholder ranges come with the configuration */
+	proxy_config(); /* the placeholder ranges come with the configuration */
 	if (!reverse_name(&ss, name, &placeholder)) {
 		/* Numeric rather than a PTR query, which would leak. */
 		if (flags & NI_NAMEREQD)
@@ -439,7 +438,7 @@ int resolve_gethostbyname(const char *name, int af, struct hostent *ret, char *b
 		log_msg(LOG_DEBUG, "not a valid host name: \"%.64s\"", name);
 		return not_found(result, h_errnop);
 	}
-	const struct proxy *p = proxy_get();
+	const struct proxy *p = proxy_config();
 	switch (name_source(&p->cfg, norm)) {
 	case SOURCE_HOSTS:
 		return hosts_hostent(norm, af, ret, buf, buflen, result, h_errnop);
@@ -485,7 +484,7 @@ int resolve_gethostbyaddr(const void *addr, socklen_t len, int type, struct host
 	} else {
 		return RESOLVE_NOT_OURS;
 	}
-	proxy_get(); /* the placeholder ranges come with the configuration */
+	proxy_config(); /* the placeholder ranges come with the configuration */
 	if (!reverse_name(&ss, name, &placeholder))
 		return not_found(result, h_errnop);
 	return fill_hostent(name, type, addr, ret, buf, buflen, result, h_errnop);

@@ -247,7 +247,7 @@ END_TEST
 /* /30 and /126 give two slots each; configure is refused once in use. */
 START_TEST(test_smallest_ranges)
 {
-	int log = capture_log();
+	int logfd = capture_log();
 	struct fakedns_options later = options("10.0.0.0/8", "fd00::/8", 0, 0);
 
 	configure("10.99.0.0/30", "fd00:99::/126", 0, 0);
@@ -266,7 +266,7 @@ START_TEST(test_smallest_ranges)
 	configure("10.99.0.0/30", "fd00:99::/126", 0, 0);
 	ck_assert_uint_ne(lookup_ok("a.example"), lookup_ok("b.example"));
 	ck_assert_int_eq(lookup_st("c.example"), FAKEDNS_FULL);
-	ck_assert_int_eq(log_count(log, "all 2 placeholder"), 1);
+	ck_assert_int_eq(log_count(logfd, "all 2 placeholder"), 1);
 	ck_assert(!fakedns_configure(&later));
 	addr4_is(0, "10.99.0.1");
 	ck_assert(!in_range("10.1.2.3"));
@@ -590,7 +590,6 @@ START_TEST(test_fork_before_first_lookup)
 	uint32_t slot;
 	pid_t pid;
 
-	ck_assert(!in_range("10.0.0.1")); /* any fakedns call registers the handler */
 	pid = fork();
 	ck_assert_int_ge(pid, 0);
 	if (pid == 0) {
@@ -602,6 +601,49 @@ START_TEST(test_fork_before_first_lookup)
 	wait_exit0(pid);
 	ck_assert_uint_eq(lookup_ok("second.example"), x->slot[0]);
 	name_is(x->slot[0], "second.example");
+}
+END_TEST
+
+/*
+ * A prepare handler registered before ours runs after it and may call
+ * fakedns_ensure, even when ours could not map the table (and holds the
+ * lock that creating it takes).
+ */
+static int outer_prepares;
+
+static void outer_prepare(void)
+{
+	fakedns_ensure();
+	outer_prepares++;
+}
+
+START_TEST(test_fork_handlers_nest)
+{
+	int logfd = capture_log();
+	pid_t pid;
+
+	ck_assert_int_eq(pthread_atfork(outer_prepare, NULL, NULL), 0);
+	fakedns_test_hook(HOOK_HEAP_FAILS);
+	alarm(20); /* a self-deadlock shows as SIGALRM */
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0)
+		_exit(lookup_st("child.example") == FAKEDNS_NOMEM ? 0 : 1);
+	wait_exit0(pid);
+	ck_assert_int_eq(outer_prepares, 1);
+	ck_assert_int_ge(log_count(logfd, "cannot map"), 1);
+
+	/* Once it can be mapped, the next fork shares it. */
+	fakedns_test_hook(HOOK_HEAP_WORKS);
+	struct exchange *x = shared_mem(sizeof(*x));
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0)
+		_exit(fakedns_lookup("child.example", 13, &x->slot[0]) == FAKEDNS_OK ? 0 : 1);
+	wait_exit0(pid);
+	alarm(0);
+	ck_assert_int_eq(outer_prepares, 2);
+	ck_assert_uint_eq(lookup_ok("child.example"), x->slot[0]);
 }
 END_TEST
 
@@ -693,7 +735,7 @@ END_TEST
  */
 START_TEST(test_recycle)
 {
-	int log = capture_log();
+	int logfd = capture_log();
 	uint32_t s[14];
 	char name[32];
 
@@ -707,7 +749,7 @@ START_TEST(test_recycle)
 	}
 	/* All recent: full, with one log line naming the size; names keep working. */
 	ck_assert_int_eq(lookup_st("x.example"), FAKEDNS_FULL);
-	ck_assert_int_eq(log_count(log, "all 14 placeholder"), 1);
+	ck_assert_int_eq(log_count(logfd, "all 14 placeholder"), 1);
 	ck_assert_uint_eq(lookup_ok("n3.example"), s[3]);
 
 	/* n5 is held by two sockets; releases never take it below zero. */
@@ -735,7 +777,7 @@ START_TEST(test_recycle)
 	name_is(s[5], "z.example");
 	ck_assert_int_eq(lookup_st("n1.example"), FAKEDNS_FULL);
 	ck_assert_int_eq(lookup_st("n0.example"), FAKEDNS_FULL);
-	ck_assert_int_eq(log_count(log, "all 14 placeholder"), 5);
+	ck_assert_int_eq(log_count(logfd, "all 14 placeholder"), 5);
 	ck_assert_uint_eq(lookup_ok("n13.example"), s[13]);
 }
 END_TEST
@@ -910,7 +952,7 @@ static void names_keep_slots(const char *fmt, const uint32_t *slots, int n)
 /* A process dies holding the lock with the index and heap in pieces. */
 START_TEST(test_owner_died)
 {
-	int log = capture_log();
+	int logfd = capture_log();
 	uint32_t old[OLD_NAMES], fresh[OLD_NAMES];
 	uint8_t *seen = calloc(DEFAULT_SLOTS / 8 + 1, 1);
 	char name[64];
@@ -935,7 +977,7 @@ START_TEST(test_owner_died)
 		fresh[i] = lookup_ok(name);
 		ck_assert(take_slot(seen, fresh[i]));
 	}
-	ck_assert_int_eq(log_count(log, "died"), 1);
+	ck_assert_int_eq(log_count(logfd, "died"), 1);
 
 	/* Again, killed this time; the names added since survive too. */
 	pid = fork();
@@ -950,7 +992,7 @@ START_TEST(test_owner_died)
 	names_keep_slots("old-%d.example", old, OLD_NAMES);
 	names_keep_slots("new-%d.example", fresh, OLD_NAMES);
 	ck_assert(take_slot(seen, lookup_ok("after.example")));
-	ck_assert_int_eq(log_count(log, "died"), 2);
+	ck_assert_int_eq(log_count(logfd, "died"), 2);
 	free(seen);
 }
 END_TEST
@@ -981,7 +1023,7 @@ static void killed_child(int round)
 /* Children SIGKILLed at random points of heavy use, often holding the lock. */
 START_TEST(test_killed_while_hammering)
 {
-	int log = capture_log();
+	int logfd = capture_log();
 	uint32_t keep[KEEP_NAMES];
 	char name[FAKEDNS_NAME_MAX + 1];
 	int status, checked = 0;
@@ -1012,7 +1054,7 @@ START_TEST(test_killed_while_hammering)
 	ck_assert_int_ge(checked, KEEP_NAMES);
 	if (getenv("FAKEDNS_TEST_VERBOSE"))
 		fprintf(stderr, "killed_while_hammering: %d names, %d recoveries\n", checked,
-			log_count(log, "died"));
+			log_count(logfd, "died"));
 }
 END_TEST
 
@@ -1020,13 +1062,18 @@ END_TEST
 START_TEST(test_out_of_memory)
 {
 	enum { MAX_TRIES = 100000 };
-	int log = capture_log();
+	int logfd = capture_log();
 	uint32_t *slots = malloc(MAX_TRIES * sizeof(*slots));
 	char name[64], out[FAKEDNS_NAME_MAX + 1];
 	enum fakedns_status st = FAKEDNS_OK;
 	int n;
 
-	/* The first name needs the table itself. */
+	/* No arena, then no room for the index itself (the first name makes it). */
+	fakedns_test_hook(HOOK_HEAP_FAILS);
+	ck_assert_int_eq(lookup_st("first.example"), FAKEDNS_NOMEM);
+	ck_assert_int_eq(log_count(logfd, "cannot map"), 1);
+	fakedns_test_hook(HOOK_HEAP_WORKS);
+	fakedns_ensure();
 	fakedns_test_hook(HOOK_HEAP_FAILS);
 	ck_assert_int_eq(lookup_st("first.example"), FAKEDNS_NOMEM);
 	ck_assert(!fakedns_name(0, out));
@@ -1047,7 +1094,8 @@ START_TEST(test_out_of_memory)
 	}
 	ck_assert_int_eq(st, FAKEDNS_NOMEM);
 	ck_assert_int_gt(n, 50);
-	ck_assert_int_eq(log_count(log, "exhausted"), 2);
+	ck_assert_int_eq(log_count(logfd, "exhausted"), 2);
+	ck_assert_int_eq(log_count(logfd, "cannot map"), 1);
 	uint32_t next = slots[n - 1] + 1;
 	ck_assert(!fakedns_name(next, out)); /* the failed name was undone */
 	ck_assert_int_eq(fakedns_lookup(name, strlen(name), &slots[n]), FAKEDNS_NOMEM);
@@ -1061,6 +1109,16 @@ START_TEST(test_out_of_memory)
 	free(slots);
 }
 END_TEST
+
+/*
+ * As the library does at load, but in each test's own process (a checked
+ * fixture runs after Check's fork): registered in main, it would map the
+ * table in the runner before every test.
+ */
+static void register_fork_handlers(void)
+{
+	pthread_atfork(fakedns_fork_prepare, fakedns_fork_parent, fakedns_fork_child);
+}
 
 static Suite *fakedns_suite(void)
 {
@@ -1082,6 +1140,7 @@ static Suite *fakedns_suite(void)
 	tcase_add_test(shared, test_threads_agree);
 	tcase_add_test(shared, test_fork_shares);
 	tcase_add_test(shared, test_fork_before_first_lookup);
+	tcase_add_test(shared, test_fork_handlers_nest);
 	tcase_add_test(shared, test_fork_while_hammering);
 	tcase_add_test(recycle, test_recycle);
 	tcase_add_loop_test(recycle, test_recycle_model, 0, (int)(sizeof(models) / sizeof(models[0])));
@@ -1092,6 +1151,7 @@ static Suite *fakedns_suite(void)
 	TCase *all[] = { ranges, table, shared, recycle, robust };
 	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
 		tcase_set_timeout(all[i], 60);
+		tcase_add_checked_fixture(all[i], register_fork_handlers, NULL);
 		suite_add_tcase(s, all[i]);
 	}
 	return s;
