@@ -129,9 +129,11 @@ static bool line_has_addr(const struct line *line, void *ctx)
 	/* A single address is a full-length CIDR; a v4-mapped one becomes IPv4. */
 	if (!cidr_parse(line->field[0], strlen(line->field[0]), &c) || !cidr_match(&c, r->addr))
 		return false;
-	if (strlen(line->field[1]) >= r->cap)
+	size_t len = strlen(line->field[1]);
+
+	if (len >= r->cap)
 		return false;
-	strcpy(r->out, line->field[1]);
+	memcpy(r->out, line->field[1], len + 1);
 	return true;
 }
 

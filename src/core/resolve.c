@@ -118,22 +118,36 @@ static size_t local_addrs(const char *name, struct sockaddr_storage *out, size_t
 	return 2;
 }
 
+/* An address as text for libc's numeric parser; IPv4 may be written v4-mapped. */
+static bool addr_text(const struct sockaddr_storage *ss, bool mapped, char out[INET6_ADDRSTRLEN + 8])
+{
+	static const char prefix[] = "::ffff:";
+	size_t n = mapped ? sizeof(prefix) - 1 : 0;
+
+	if (ss->ss_family == AF_INET6)
+		return inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)ss)->sin6_addr, out,
+				 INET6_ADDRSTRLEN) != NULL;
+	memcpy(out, prefix, n);
+	return inet_ntop(AF_INET, &((const struct sockaddr_in *)ss)->sin_addr, out + n,
+			 INET_ADDRSTRLEN) != NULL;
+}
+
 /* The placeholder, as text, that a lookup of this family gets. */
 static bool placeholder_text(const struct proxy *p, uint32_t slot, int family, int flags,
 			     char out[INET6_ADDRSTRLEN + 8])
 {
-	struct in_addr v4;
-	struct in6_addr v6;
+	struct sockaddr_storage ss = { 0 };
 
 	if (family == AF_INET6 && p->cfg.fake_ipv6) {
-		fakedns_addr6(slot, &v6);
-		return inet_ntop(AF_INET6, &v6, out, INET6_ADDRSTRLEN) != NULL;
+		ss.ss_family = AF_INET6;
+		fakedns_addr6(slot, &((struct sockaddr_in6 *)&ss)->sin6_addr);
+		return addr_text(&ss, false, out);
 	}
 	if (family == AF_INET6 && !(flags & AI_V4MAPPED))
 		return false;
-	fakedns_addr4(slot, &v4);
-	strcpy(out, family == AF_INET6 ? "::ffff:" : "");
-	return inet_ntop(AF_INET, &v4, out + strlen(out), INET_ADDRSTRLEN) != NULL;
+	ss.ss_family = AF_INET;
+	fakedns_addr4(slot, &((struct sockaddr_in *)&ss)->sin_addr);
+	return addr_text(&ss, family == AF_INET6, out);
 }
 
 /* The table logs its own failures, once each. */
@@ -186,16 +200,6 @@ static int fake_getaddrinfo(const struct proxy *p, const char *name, size_t len,
 		return rc;
 	log_msg(LOG_DEBUG, "%s is placeholder %s", name, text);
 	return set_canonname(name, hints, res);
-}
-
-static bool addr_text(const struct sockaddr_storage *ss, bool mapped, char out[INET6_ADDRSTRLEN + 8])
-{
-	if (ss->ss_family == AF_INET6)
-		return inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)ss)->sin6_addr, out,
-				 INET6_ADDRSTRLEN) != NULL;
-	strcpy(out, mapped ? "::ffff:" : "");
-	return inet_ntop(AF_INET, &((const struct sockaddr_in *)ss)->sin_addr, out + strlen(out),
-			 INET_ADDRSTRLEN) != NULL;
 }
 
 /* Whether an address of this family answers the request, and if v4-mapped. */
@@ -300,9 +304,11 @@ static int copy_host(char *host, socklen_t hostlen, const char *name)
 {
 	if (host == NULL || hostlen == 0)
 		return 0;
-	if (strlen(name) >= hostlen)
+	size_t len = strlen(name);
+
+	if (len >= hostlen)
 		return EAI_OVERFLOW;
-	strcpy(host, name);
+	memcpy(host, name, len + 1);
 	return 0;
 }
 
