@@ -1,0 +1,36 @@
+/*
+ * Reaching the proxy and naming what it should reach: shared by TCP
+ * CONNECT and the UDP association's control connection.
+ */
+#ifndef SOCKSIFY_DIAL_H
+#define SOCKSIFY_DIAL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "failure.h"
+#include "fakedns.h"
+#include "proxy.h"
+#include "socks5.h"
+
+/* SO_DOMAIN of a socket, or -1. */
+int socket_family(int fd);
+
+/* Where to ask the proxy to go: a placeholder's name, else the address. */
+struct target {
+	struct socks5_addr addr;
+	int32_t fake_slot; /* -1 unless a placeholder */
+	char display[FAKEDNS_NAME_MAX + 8];
+};
+
+/* false: dst is a placeholder the table does not know (display is set). */
+bool target_of(const struct sockaddr_storage *dst, struct target *t);
+
+/*
+ * Connects fd (already O_NONBLOCK) to the proxy before the deadline. An
+ * AF_INET6 socket reaches an IPv4 proxy through its v4-mapped address.
+ */
+enum failure dial_proxy(int fd, const struct proxy *p, int64_t deadline, struct failure_ctx *ctx);
+
+#endif
