@@ -8,16 +8,35 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/socket.h>
+#include <sys/types.h>
 
 enum fd_kind {
 	FD_NONE = 0,
 	FD_TCP_PROXIED, /* connected through the proxy; peer = original destination */
+	FD_UDP,         /* a UDP socket the library relays (or emulates connect for) */
 };
+
+#define FD_UDP_NAMES 4
 
 struct fd_info {
 	enum fd_kind kind;
-	struct sockaddr_storage peer; /* normalised */
-	int32_t fake_slot;            /* the placeholder's slot the peer is, or -1 */
+	/* TCP: the original destination; UDP: the emulated connect peer
+	 * (ss_family 0 when not connected). Normalised. */
+	struct sockaddr_storage peer;
+	int32_t fake_slot; /* the placeholder's slot the peer is, or -1 */
+
+	/* FD_UDP: the association, when there is one (ctl_fd >= 0). */
+	int ctl_fd;                    /* the TCP control connection */
+	dev_t ctl_dev;                 /* ctl_fd's identity at creation, to notice */
+	ino_t ctl_ino;                 /* that someone closed or replaced it */
+	struct sockaddr_storage relay; /* where datagrams go, in the socket's family */
+	/* Names this socket sent to, by port: replies carry the IP the proxy
+	 * resolved, reported as the placeholder when one name used that port. */
+	struct {
+		uint16_t port;          /* 0: unused */
+		sa_family_t family;     /* of the placeholder the application used */
+		int32_t slot;           /* -1: more than one name on this port */
+	} names[FD_UDP_NAMES];
 };
 
 /* FD_NONE for fds the library knows nothing about. */

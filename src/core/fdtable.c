@@ -1,6 +1,7 @@
 #include "fdtable.h"
 
 #include "fakedns.h"
+#include "real.h"
 
 #include <pthread.h>
 #include <stdatomic.h>
@@ -21,8 +22,7 @@
 
 struct entry {
 	atomic_int kind;
-	struct sockaddr_storage peer;
-	int32_t fake_slot;
+	struct fd_info info; /* kind duplicated there, read under write_lock */
 };
 
 static _Atomic(struct entry *) chunks[NCHUNKS];
@@ -59,33 +59,74 @@ bool fdtable_get(int fd, struct fd_info *out)
 	if (e == NULL)
 		return false;
 	pthread_mutex_lock(&write_lock);
+	*out = e->info;
 	out->kind = (enum fd_kind)atomic_load_explicit(&e->kind, memory_order_acquire);
-	out->peer = e->peer;
-	out->fake_slot = e->fake_slot;
 	pthread_mutex_unlock(&write_lock);
 	return out->kind != FD_NONE;
 }
 
-/* Under write_lock: the placeholder an entry held is released once. */
-static void release(struct entry *e)
+/*
+ * Under write_lock: whether an fd other than self still uses this control
+ * connection (dup of a UDP socket). Only runs when a UDP entry goes away.
+ */
+static bool ctl_shared(int ctl, int self)
 {
-	if (atomic_load_explicit(&e->kind, memory_order_relaxed) != FD_NONE && e->fake_slot >= 0)
-		fakedns_hold((uint32_t)e->fake_slot, -1);
+	for (unsigned c = 0; c < NCHUNKS; c++) {
+		struct entry *chunk = atomic_load_explicit(&chunks[c], memory_order_acquire);
+		for (unsigned i = 0; chunk != NULL && i < CHUNK_SIZE; i++) {
+			const struct entry *e = &chunk[i];
+			if ((int)(c * CHUNK_SIZE + i) != self &&
+			    atomic_load_explicit(&e->kind, memory_order_relaxed) == FD_UDP &&
+			    e->info.ctl_fd == ctl)
+				return true;
+		}
+	}
+	return false;
+}
+
+/*
+ * Under write_lock: what an entry held is let go once, the placeholder and
+ * a UDP association's control connection (unless a dup still uses it).
+ */
+static void release(struct entry *e, int fd)
+{
+	const struct fd_info *i = &e->info;
+
+	if (atomic_load_explicit(&e->kind, memory_order_relaxed) == FD_NONE)
+		return;
+	if (i->fake_slot >= 0)
+		fakedns_hold((uint32_t)i->fake_slot, -1);
+	if (i->kind == FD_UDP && i->ctl_fd >= 0 && !ctl_shared(i->ctl_fd, fd))
+		real()->close(i->ctl_fd);
 	atomic_store_explicit(&e->kind, FD_NONE, memory_order_release);
+}
+
+/* Holds are counted per entry: a new entry takes what the old one held. */
+static void store(struct entry *e, int fd, const struct fd_info *info)
+{
+	int32_t old_slot = atomic_load_explicit(&e->kind, memory_order_relaxed) == FD_NONE
+				   ? -1
+				   : e->info.fake_slot;
+	int old_ctl = atomic_load_explicit(&e->kind, memory_order_relaxed) == FD_UDP
+			      ? e->info.ctl_fd
+			      : -1;
+
+	if (info->fake_slot >= 0)
+		fakedns_hold((uint32_t)info->fake_slot, 1);
+	if (old_slot >= 0)
+		fakedns_hold((uint32_t)old_slot, -1);
+	if (old_ctl >= 0 && old_ctl != info->ctl_fd && !ctl_shared(old_ctl, fd))
+		real()->close(old_ctl);
+	e->info = *info;
+	atomic_store_explicit(&e->kind, info->kind, memory_order_release);
 }
 
 bool fdtable_set(int fd, const struct fd_info *info)
 {
 	pthread_mutex_lock(&write_lock);
 	struct entry *e = slot(fd, true);
-	if (e != NULL) {
-		release(e);
-		e->peer = info->peer;
-		e->fake_slot = info->fake_slot;
-		if (info->fake_slot >= 0)
-			fakedns_hold((uint32_t)info->fake_slot, 1);
-		atomic_store_explicit(&e->kind, info->kind, memory_order_release);
-	}
+	if (e != NULL)
+		store(e, fd, info);
 	pthread_mutex_unlock(&write_lock);
 	return e != NULL;
 }
@@ -97,7 +138,7 @@ void fdtable_clear(int fd)
 	if (e == NULL || atomic_load_explicit(&e->kind, memory_order_acquire) == FD_NONE)
 		return;
 	pthread_mutex_lock(&write_lock);
-	release(e);
+	release(e, fd);
 	pthread_mutex_unlock(&write_lock);
 }
 

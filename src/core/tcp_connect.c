@@ -86,7 +86,9 @@ int tcp_connect(int fd, const struct sockaddr *addr, socklen_t len)
 	if (f != FAIL_NONE)
 		return fail(f, &ctx);
 
-	struct fd_info info = { .kind = FD_TCP_PROXIED, .peer = dst, .fake_slot = target.fake_slot };
+	struct fd_info info = {
+		.kind = FD_TCP_PROXIED, .peer = dst, .fake_slot = target.fake_slot, .ctl_fd = -1
+	};
 	fdtable_set(fd, &info);
 	log_msg(LOG_INFO, "connected to %s through %s (%lld ms)", target.display, p->display,
 		(long long)(deadline_now_ms() - started));
@@ -105,6 +107,10 @@ int tcp_getpeername(int fd, struct sockaddr *addr, socklen_t *len)
 
 	if (!fdtable_get(fd, &info))
 		return real()->getpeername(fd, addr, len);
+	if (info.peer.ss_family == 0) { /* a UDP socket the application did not connect */
+		errno = ENOTCONN;
+		return -1;
+	}
 	full = addr_in_family(&info.peer, socket_family(fd), &out);
 	if (addr == NULL || len == NULL || full == 0) {
 		errno = addr == NULL || len == NULL ? EFAULT : EAFNOSUPPORT;

@@ -44,6 +44,11 @@ void real_resolve(void)
 	RESOLVE(recv);
 	RESOLVE(sendto);
 	RESOLVE(sendmsg);
+	RESOLVE(sendmmsg);
+	RESOLVE(recvfrom);
+	RESOLVE(recvmsg);
+	RESOLVE(recvmmsg);
+	RESOLVE(bind);
 	RESOLVE(poll);
 	RESOLVE(getaddrinfo);
 	RESOLVE(freeaddrinfo);

@@ -1,0 +1,501 @@
+#include "udp.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/udp.h>
+#include <poll.h>
+#include <stdatomic.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+
+#include "deadline.h"
+#include "dial.h"
+#include "fdtable.h"
+#include "log.h"
+#include "real.h"
+#include "route.h"
+
+/* Control connections sit above the fds programs usually count on. */
+#define CTL_FD_MIN 256
+#define IOV_MAX_HERE 64
+
+static bool socket_is_udp(int fd)
+{
+	int type = 0, proto = 0;
+	socklen_t len = sizeof(type);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) < 0 || type != SOCK_DGRAM)
+		return false;
+	len = sizeof(proto);
+	return getsockopt(fd, SOL_SOCKET, SO_PROTOCOL, &proto, &len) == 0 && proto == IPPROTO_UDP;
+}
+
+static bool socket_is_dgram(int fd)
+{
+	int type = 0;
+	socklen_t len = sizeof(type);
+
+	return getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) == 0 && type == SOCK_DGRAM;
+}
+
+/* Multicast and broadcast cannot cross a SOCKS relay. */
+static bool is_group_address(const struct sockaddr_storage *ss)
+{
+	if (ss->ss_family == AF_INET) {
+		uint32_t a = ntohl(((const struct sockaddr_in *)ss)->sin_addr.s_addr);
+		return (a >> 28) == 0xe || a == 0xffffffffu;
+	}
+	return ((const struct sockaddr_in6 *)ss)->sin6_addr.s6_addr[0] == 0xff;
+}
+
+bool udp_wants_send(int fd, const struct sockaddr *addr, socklen_t len)
+{
+	struct sockaddr_storage dst;
+
+	if (fdtable_kind(fd) == FD_UDP)
+		return true;
+	if (addr == NULL || !addr_normalize(addr, len, &dst))
+		return false;
+	return !route_is_direct(proxy_config(), &dst) && socket_is_dgram(fd);
+}
+
+static int refuse_not_udp(const struct sockaddr_storage *dst)
+{
+	char text[ADDR_STRLEN];
+
+	addr_format(dst, text);
+	log_msg(LOG_ERROR, "not sending to %s: only UDP can cross a SOCKS5 proxy (ICMP ping sockets cannot)",
+		text);
+	errno = EPERM;
+	return -1;
+}
+
+static int fail(enum failure f, struct failure_ctx *ctx)
+{
+	/* A proxy without UDP says so once per process, not once per datagram. */
+	static atomic_bool refusal_logged;
+
+	ctx->command = "UDP ASSOCIATE";
+	if (f == FAIL_REP_CMD_UNSUPPORTED && atomic_exchange(&refusal_logged, true))
+		errno = failure_errno(f, ctx);
+	else
+		errno = failure_report(f, ctx);
+	return -1;
+}
+
+/* Binds an unbound socket as the kernel would on a first send. */
+static int bind_if_unbound(int fd, int family, bool need_v4mapped)
+{
+	struct sockaddr_storage ss = { 0 };
+	socklen_t len = sizeof(ss);
+	int off = 0;
+
+	if (getsockname(fd, (struct sockaddr *)&ss, &len) < 0)
+		return -1;
+	if ((family == AF_INET && ((struct sockaddr_in *)&ss)->sin_port != 0) ||
+	    (family == AF_INET6 && ((struct sockaddr_in6 *)&ss)->sin6_port != 0))
+		return 0;
+	memset(&ss, 0, sizeof(ss));
+	ss.ss_family = (sa_family_t)family;
+	if (family == AF_INET6 && need_v4mapped)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof(off));
+	return real()->bind(fd, (struct sockaddr *)&ss,
+			    family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in));
+}
+
+/* What the ASSOCIATE names as the client: zeros with the socket's port. */
+static void client_addr(int fd, const struct proxy *p, struct socks5_addr *out)
+{
+	struct sockaddr_storage ss = { 0 };
+	socklen_t len = sizeof(ss);
+
+	memset(out, 0, sizeof(*out));
+	out->atyp = p->addr[0].ss_family == AF_INET6 ? SOCKS5_ATYP_IPV6 : SOCKS5_ATYP_IPV4;
+	if (getsockname(fd, (struct sockaddr *)&ss, &len) == 0)
+		out->port = ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
+							  : ((struct sockaddr_in *)&ss)->sin_port);
+}
+
+static bool ctl_alive(const struct fd_info *info)
+{
+	struct stat st;
+	struct pollfd pfd = { .fd = info->ctl_fd, .events = POLLIN };
+
+	if (info->ctl_fd < 0 || fstat(info->ctl_fd, &st) < 0 || st.st_dev != info->ctl_dev ||
+	    st.st_ino != info->ctl_ino)
+		return false;
+	/* The proxy never speaks on a live control connection: anything is its end. */
+	return real()->poll(&pfd, 1, 0) == 0;
+}
+
+/* A control connection placed high and close-on-exec, out of the way. */
+static int ctl_socket(int family)
+{
+	int fd = real()->socket(family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	int high;
+
+	if (fd < 0)
+		return -1;
+	high = real()->fcntl(fd, F_DUPFD_CLOEXEC, CTL_FD_MIN);
+	if (high < 0)
+		return fd;
+	real()->close(fd);
+	return high;
+}
+
+/* The relay: BND.ADDR, or the proxy's own address when unspecified. */
+static bool relay_of(const struct proxy *p, const struct socks5_addr *bnd, int family,
+		     struct sockaddr_storage *out)
+{
+	struct sockaddr_storage ss = p->addr[0];
+	static const uint8_t zeros[16];
+
+	if (bnd->atyp == SOCKS5_ATYP_IPV4 && memcmp(bnd->u.ipv4, zeros, 4) != 0) {
+		memset(&ss, 0, sizeof(ss));
+		ss.ss_family = AF_INET;
+		memcpy(&((struct sockaddr_in *)&ss)->sin_addr, bnd->u.ipv4, 4);
+	} else if (bnd->atyp == SOCKS5_ATYP_IPV6 && memcmp(bnd->u.ipv6, zeros, 16) != 0) {
+		struct sockaddr_in6 in6 = { .sin6_family = AF_INET6 };
+		memcpy(&in6.sin6_addr, bnd->u.ipv6, 16);
+		addr_normalize((struct sockaddr *)&in6, sizeof(in6), &ss);
+	} else if (bnd->atyp == SOCKS5_ATYP_DOMAIN) {
+		return false;
+	}
+	if (ss.ss_family == AF_INET)
+		((struct sockaddr_in *)&ss)->sin_port = htons(bnd->port);
+	else
+		((struct sockaddr_in6 *)&ss)->sin6_port = htons(bnd->port);
+	return addr_in_family(&ss, family, out) != 0;
+}
+
+static enum failure associate(int fd, const struct proxy *p, struct fd_info *info,
+			      struct failure_ctx *ctx)
+{
+	int family = socket_family(fd);
+	int64_t deadline = deadline_in(p->cfg.timeout_ms);
+	struct socks5_addr me;
+	struct socks5_result res;
+	struct stat st;
+	enum failure f;
+	int ctl;
+
+	if (bind_if_unbound(fd, family, p->addr[0].ss_family == AF_INET) < 0) {
+		ctx->sys_errno = errno;
+		return FAIL_PROXY_IO;
+	}
+	ctl = ctl_socket(p->addr[0].ss_family);
+	if (ctl < 0) {
+		ctx->sys_errno = errno;
+		return FAIL_PROXY_CONNECT;
+	}
+	client_addr(fd, p, &me);
+	f = dial_proxy(ctl, p, deadline, ctx);
+	if (f == FAIL_NONE) {
+		f = socks5_handshake(ctl, &p->cred, SOCKS5_CMD_UDP_ASSOCIATE, &me, deadline, &res);
+		ctx->code = f == FAIL_METHOD_NOT_OFFERED ? res.method : res.rep;
+		ctx->sys_errno = res.sys_errno;
+	}
+	if (f == FAIL_NONE && !relay_of(p, &res.bound, family, &info->relay)) {
+		ctx->detail = "its relay address cannot be used from this socket";
+		f = FAIL_FAMILY;
+	}
+	if (f != FAIL_NONE || fstat(ctl, &st) < 0) {
+		real()->close(ctl);
+		return f != FAIL_NONE ? f : FAIL_PROXY_IO;
+	}
+	info->ctl_fd = ctl;
+	info->ctl_dev = st.st_dev;
+	info->ctl_ino = st.st_ino;
+	log_msg(LOG_INFO, "UDP association for fd %d through %s", fd, p->display);
+	return FAIL_NONE;
+}
+
+static void new_udp_info(struct fd_info *info)
+{
+	memset(info, 0, sizeof(*info));
+	info->kind = FD_UDP;
+	info->fake_slot = -1;
+	info->ctl_fd = -1;
+}
+
+/* Remembers that this socket sent to a placeholder's name on a port. */
+static void note_name(struct fd_info *info, const struct target *t, sa_family_t family)
+{
+	size_t free_at = FD_UDP_NAMES;
+
+	if (t->fake_slot < 0)
+		return;
+	for (size_t i = 0; i < FD_UDP_NAMES; i++) {
+		if (info->names[i].port == t->addr.port) {
+			if (info->names[i].slot != t->fake_slot)
+				info->names[i].slot = -1;
+			return;
+		}
+		if (info->names[i].port == 0 && free_at == FD_UDP_NAMES)
+			free_at = i;
+	}
+	if (free_at < FD_UDP_NAMES) {
+		info->names[free_at].port = t->addr.port;
+		info->names[free_at].slot = t->fake_slot;
+		info->names[free_at].family = family;
+	}
+}
+
+static bool asks_gso(const struct msghdr *msg)
+{
+	for (struct cmsghdr *c = CMSG_FIRSTHDR((struct msghdr *)msg); c != NULL;
+	     c = CMSG_NXTHDR((struct msghdr *)msg, c))
+		if (c->cmsg_level == SOL_UDP && c->cmsg_type == UDP_SEGMENT)
+			return true;
+	return false;
+}
+
+static ssize_t relay_send(int fd, const struct fd_info *info, const struct target *t,
+			  const struct msghdr *msg, int flags)
+{
+	uint8_t hdr[SOCKS5_MAX_MSG];
+	struct iovec iov[IOV_MAX_HERE + 1];
+	struct msghdr out = *msg;
+	int hlen = socks5_encode_udp_header(hdr, sizeof(hdr), 0, &t->addr);
+	ssize_t n;
+
+	if (hlen < 0 || msg->msg_iovlen > IOV_MAX_HERE) {
+		errno = EMSGSIZE;
+		return -1;
+	}
+	iov[0].iov_base = hdr;
+	iov[0].iov_len = (size_t)hlen;
+	memcpy(iov + 1, msg->msg_iov, msg->msg_iovlen * sizeof(struct iovec));
+	out.msg_iov = iov;
+	out.msg_iovlen = msg->msg_iovlen + 1;
+	out.msg_name = (void *)&info->relay;
+	out.msg_namelen = addr_len(&info->relay);
+	n = real()->sendmsg(fd, &out, flags);
+	return n < 0 ? -1 : n < hlen ? 0 : n - hlen;
+}
+
+ssize_t udp_sendmsg(int fd, const struct msghdr *msg, int flags)
+{
+	struct fd_info info;
+	struct sockaddr_storage dst;
+	struct failure_ctx ctx;
+	struct target t;
+	const struct proxy *p;
+	bool known = fdtable_get(fd, &info) && info.kind == FD_UDP;
+
+	if (msg->msg_name != NULL) {
+		if (!addr_normalize(msg->msg_name, msg->msg_namelen, &dst))
+			return real()->sendmsg(fd, msg, flags);
+	} else if (known && info.peer.ss_family != 0) {
+		dst = info.peer;
+	} else {
+		return real()->sendmsg(fd, msg, flags);
+	}
+	p = proxy_get();
+	if (route_is_direct(p, &dst))
+		return real()->sendmsg(fd, msg, flags);
+	bool known_placeholder = target_of(&dst, &t);
+	proxy_failure_ctx(p, t.display, &ctx);
+	if (!known && !socket_is_udp(fd))
+		return refuse_not_udp(&dst);
+	if (is_group_address(&dst)) {
+		errno = EPERM;
+		log_msg(LOG_ERROR, "not sending to %s: multicast and broadcast cannot cross a SOCKS5 proxy",
+			t.display);
+		return -1;
+	}
+	if (asks_gso(msg)) {
+		errno = EIO;
+		return -1;
+	}
+	if (!known_placeholder)
+		return fail(FAIL_UNKNOWN_PLACEHOLDER, &ctx);
+	if (p->unusable != FAIL_NONE)
+		return fail(p->unusable, &ctx);
+	if (!known)
+		new_udp_info(&info);
+	bool fresh = !ctl_alive(&info);
+	if (fresh) {
+		enum failure f = associate(fd, p, &info, &ctx);
+		if (f != FAIL_NONE)
+			return fail(f, &ctx);
+	}
+	struct fd_info before = info;
+	note_name(&info, &t, dst.ss_family);
+	if (fresh || memcmp(&before.names, &info.names, sizeof(info.names)) != 0)
+		fdtable_set(fd, &info);
+	return relay_send(fd, &info, &t, msg, flags);
+}
+
+/* The placeholder a reply from this port stands for, if one name used it. */
+static bool reply_from_name(const struct fd_info *info, uint16_t port, struct sockaddr_storage *out)
+{
+	for (size_t i = 0; i < FD_UDP_NAMES; i++) {
+		if (info->names[i].port != port || info->names[i].slot < 0)
+			continue;
+		memset(out, 0, sizeof(*out));
+		out->ss_family = info->names[i].family;
+		if (out->ss_family == AF_INET) {
+			fakedns_addr4((uint32_t)info->names[i].slot, &((struct sockaddr_in *)out)->sin_addr);
+			((struct sockaddr_in *)out)->sin_port = htons(port);
+		} else {
+			fakedns_addr6((uint32_t)info->names[i].slot, &((struct sockaddr_in6 *)out)->sin6_addr);
+			((struct sockaddr_in6 *)out)->sin6_port = htons(port);
+		}
+		return true;
+	}
+	return false;
+}
+
+/* Where a relayed datagram is reported from: see DESIGN.md, UDP ASSOCIATE. */
+static void reply_source(const struct fd_info *info, const struct socks5_addr *a,
+			 struct sockaddr_storage *out)
+{
+	uint32_t slot;
+
+	memset(out, 0, sizeof(*out));
+	if (info->peer.ss_family != 0) {
+		*out = info->peer;
+		return;
+	}
+	if (reply_from_name(info, a->port, out))
+		return;
+	if (a->atyp == SOCKS5_ATYP_IPV4) {
+		struct sockaddr_in *in = (struct sockaddr_in *)out;
+		in->sin_family = AF_INET;
+		memcpy(&in->sin_addr, a->u.ipv4, 4);
+		in->sin_port = htons(a->port);
+	} else if (a->atyp == SOCKS5_ATYP_IPV6) {
+		struct sockaddr_in6 in6 = { .sin6_family = AF_INET6, .sin6_port = htons(a->port) };
+		memcpy(&in6.sin6_addr, a->u.ipv6, 16);
+		addr_normalize((struct sockaddr *)&in6, sizeof(in6), out);
+	} else if (fakedns_lookup(a->u.name, a->name_len, &slot) == FAKEDNS_OK) {
+		struct sockaddr_in *in = (struct sockaddr_in *)out;
+		in->sin_family = AF_INET;
+		fakedns_addr4(slot, &in->sin_addr);
+		in->sin_port = htons(a->port);
+	}
+}
+
+static void report_source(int fd, const struct sockaddr_storage *src, struct msghdr *msg)
+{
+	struct sockaddr_storage out;
+	socklen_t full = addr_in_family(src, socket_family(fd), &out);
+
+	if (msg->msg_name == NULL)
+		return;
+	if (full == 0) {
+		out = *src;
+		full = addr_len(src);
+	}
+	memcpy(msg->msg_name, &out, msg->msg_namelen < full ? msg->msg_namelen : full);
+	msg->msg_namelen = full;
+}
+
+static void drop_one(int fd, int flags)
+{
+	uint8_t byte;
+
+	real()->recv(fd, &byte, sizeof(byte), flags & MSG_DONTWAIT);
+}
+
+/*
+ * Peeks at the header first, then receives header and payload in one
+ * call with the header in its own buffer: the payload lands straight in
+ * the application's buffers, and MSG_PEEK, MSG_TRUNC and the kernel's
+ * msg_flags keep their meaning.
+ */
+ssize_t udp_recvmsg(int fd, struct msghdr *msg, int flags)
+{
+	struct fd_info info;
+	const struct proxy *p;
+
+	if (!fdtable_get(fd, &info) || info.kind != FD_UDP || info.ctl_fd < 0)
+		return real()->recvmsg(fd, msg, flags);
+	p = proxy_get();
+	for (;;) {
+		uint8_t hdr[SOCKS5_MAX_MSG];
+		struct sockaddr_storage from, src;
+		socklen_t fromlen = sizeof(from);
+		struct socks5_addr a;
+		uint8_t frag;
+		ssize_t n = real()->recvfrom(fd, hdr, sizeof(hdr), MSG_PEEK | (flags & MSG_DONTWAIT),
+					     (struct sockaddr *)&from, &fromlen);
+		if (n < 0)
+			return -1;
+		if (!addr_normalize((struct sockaddr *)&from, fromlen, &src)) {
+			drop_one(fd, flags);
+			continue;
+		}
+		struct sockaddr_storage relay;
+		addr_normalize((struct sockaddr *)&info.relay, addr_len(&info.relay), &relay);
+		if (!addr_equal(&src, &relay)) {
+			if (route_is_direct(p, &src))
+				return real()->recvmsg(fd, msg, flags);
+			drop_one(fd, flags);
+			continue;
+		}
+		int hlen = socks5_decode_udp_header(hdr, (size_t)n, &frag, &a);
+		if (hlen < 0 || frag != 0) {
+			drop_one(fd, flags);
+			continue;
+		}
+		struct iovec iov[IOV_MAX_HERE + 1];
+		struct msghdr in = *msg;
+		if (msg->msg_iovlen > IOV_MAX_HERE) {
+			errno = EMSGSIZE;
+			return -1;
+		}
+		iov[0].iov_base = hdr;
+		iov[0].iov_len = (size_t)hlen;
+		memcpy(iov + 1, msg->msg_iov, msg->msg_iovlen * sizeof(struct iovec));
+		in.msg_iov = iov;
+		in.msg_iovlen = msg->msg_iovlen + 1;
+		in.msg_name = NULL;
+		in.msg_namelen = 0;
+		n = real()->recvmsg(fd, &in, flags);
+		if (n < 0)
+			return -1;
+		msg->msg_flags = in.msg_flags;
+		msg->msg_controllen = in.msg_controllen;
+		reply_source(&info, &a, &src);
+		report_source(fd, &src, msg);
+		return n < hlen ? 0 : n - hlen;
+	}
+}
+
+int udp_connect(int fd, const struct sockaddr *addr, socklen_t len)
+{
+	struct fd_info info;
+	struct sockaddr_storage dst;
+	struct failure_ctx ctx;
+	struct target t;
+	const struct proxy *p;
+	bool known = fdtable_get(fd, &info) && info.kind == FD_UDP;
+
+	if (!addr_normalize(addr, len, &dst) || route_is_direct((p = proxy_get()), &dst)) {
+		if (known && info.peer.ss_family != 0) {
+			info.peer.ss_family = 0;
+			info.fake_slot = -1;
+			fdtable_set(fd, &info);
+		}
+		return real()->connect(fd, addr, len);
+	}
+	proxy_failure_ctx(p, "", &ctx);
+	if (!socket_is_udp(fd))
+		return refuse_not_udp(&dst);
+	if (!target_of(&dst, &t)) {
+		ctx.dest = t.display;
+		return fail(FAIL_UNKNOWN_PLACEHOLDER, &ctx);
+	}
+	if (!known)
+		new_udp_info(&info);
+	if (bind_if_unbound(fd, socket_family(fd), p->naddr > 0 && p->addr[0].ss_family == AF_INET) < 0)
+		return -1;
+	info.peer = dst;
+	info.fake_slot = t.fake_slot;
+	fdtable_set(fd, &info);
+	return 0;
+}

@@ -1,0 +1,193 @@
+/*
+ * Hooks of the datagram family (and the sends, reads and writes a UDP
+ * socket may see): a call on an fd the library does not relay costs one
+ * table lookup, then the real function. TCP Fast Open sends, which connect
+ * by themselves, are turned into the proxied connect plus a plain send.
+ */
+#include <errno.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "fdtable.h"
+#include "hook.h"
+#include "real.h"
+#include "tcp_connect.h"
+#include "udp.h"
+
+static bool is_stream(int fd)
+{
+	int type = 0;
+	socklen_t len = sizeof(type);
+
+	return getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) == 0 && type == SOCK_STREAM;
+}
+
+/* MSG_FASTOPEN on an unconnected stream socket would connect directly. */
+static bool fastopen(int fd, int flags, const struct sockaddr *addr)
+{
+	return (flags & MSG_FASTOPEN) && addr != NULL &&
+	       (addr->sa_family == AF_INET || addr->sa_family == AF_INET6) && is_stream(fd);
+}
+
+static bool fastopen_connect(int fd, const struct sockaddr *addr, socklen_t len)
+{
+	return tcp_connect(fd, addr, len) == 0 || errno == EINPROGRESS;
+}
+
+static ssize_t send_one(int fd, const void *buf, size_t n, int flags, const struct sockaddr *addr,
+			socklen_t len)
+{
+	struct iovec iov = { .iov_base = (void *)buf, .iov_len = n };
+	struct msghdr msg = { .msg_name = (void *)addr, .msg_namelen = len, .msg_iov = &iov, .msg_iovlen = 1 };
+
+	return udp_sendmsg(fd, &msg, flags);
+}
+
+static ssize_t recv_one(int fd, void *buf, size_t n, int flags, struct sockaddr *addr,
+			socklen_t *len)
+{
+	struct iovec iov = { .iov_base = buf, .iov_len = n };
+	struct msghdr msg = { .msg_name = addr, .msg_namelen = len ? *len : 0, .msg_iov = &iov, .msg_iovlen = 1 };
+	ssize_t rc = udp_recvmsg(fd, &msg, flags);
+
+	if (rc >= 0 && len != NULL)
+		*len = msg.msg_namelen;
+	return rc;
+}
+
+HOOK ssize_t sendto(int fd, const void *buf, size_t n, int flags, const struct sockaddr *addr,
+		    socklen_t len)
+{
+	const struct real_fns *r = real();
+
+	if (fastopen(fd, flags, addr)) {
+		if (!fastopen_connect(fd, addr, len))
+			return -1;
+		return r->sendto(fd, buf, n, flags & ~MSG_FASTOPEN, NULL, 0);
+	}
+	if (!udp_wants_send(fd, addr, len))
+		return r->sendto(fd, buf, n, flags, addr, len);
+	return send_one(fd, buf, n, flags, addr, len);
+}
+
+HOOK ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
+{
+	const struct real_fns *r = real();
+	struct msghdr plain;
+
+	if (msg != NULL && fastopen(fd, flags, msg->msg_name)) {
+		if (!fastopen_connect(fd, msg->msg_name, msg->msg_namelen))
+			return -1;
+		plain = *msg;
+		plain.msg_name = NULL;
+		plain.msg_namelen = 0;
+		return r->sendmsg(fd, &plain, flags & ~MSG_FASTOPEN);
+	}
+	if (msg == NULL || !udp_wants_send(fd, msg->msg_name, msg->msg_namelen))
+		return r->sendmsg(fd, msg, flags);
+	return udp_sendmsg(fd, msg, flags);
+}
+
+HOOK int sendmmsg(int fd, struct mmsghdr *vec, unsigned int vlen, int flags)
+{
+	const struct real_fns *r = real();
+	unsigned int i;
+
+	if (vec == NULL || vlen == 0 ||
+	    !udp_wants_send(fd, vec[0].msg_hdr.msg_name, vec[0].msg_hdr.msg_namelen))
+		return r->sendmmsg(fd, vec, vlen, flags);
+	for (i = 0; i < vlen; i++) {
+		ssize_t n = udp_sendmsg(fd, &vec[i].msg_hdr, flags);
+		if (n < 0)
+			return i > 0 ? (int)i : -1;
+		vec[i].msg_len = (unsigned int)n;
+	}
+	return (int)i;
+}
+
+HOOK ssize_t send(int fd, const void *buf, size_t n, int flags)
+{
+	if (fdtable_kind(fd) != FD_UDP)
+		return real()->send(fd, buf, n, flags);
+	return send_one(fd, buf, n, flags, NULL, 0);
+}
+
+HOOK ssize_t write(int fd, const void *buf, size_t n)
+{
+	if (fdtable_kind(fd) != FD_UDP)
+		return real()->write(fd, buf, n);
+	return send_one(fd, buf, n, 0, NULL, 0);
+}
+
+HOOK ssize_t recvfrom(int fd, void *buf, size_t n, int flags, struct sockaddr *addr, socklen_t *len)
+{
+	if (fdtable_kind(fd) != FD_UDP)
+		return real()->recvfrom(fd, buf, n, flags, addr, len);
+	return recv_one(fd, buf, n, flags, addr, len);
+}
+
+HOOK ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
+{
+	if (fdtable_kind(fd) != FD_UDP || msg == NULL)
+		return real()->recvmsg(fd, msg, flags);
+	return udp_recvmsg(fd, msg, flags);
+}
+
+/* The timeout is not applied to relayed datagrams; MSG_WAITFORONE is. */
+HOOK int recvmmsg(int fd, struct mmsghdr *vec, unsigned int vlen, int flags, struct timespec *timeout)
+{
+	unsigned int i;
+
+	if (fdtable_kind(fd) != FD_UDP || vec == NULL)
+		return real()->recvmmsg(fd, vec, vlen, flags, timeout);
+	for (i = 0; i < vlen; i++) {
+		int f = (i > 0 && (flags & MSG_WAITFORONE)) ? (flags | MSG_DONTWAIT) : flags;
+		ssize_t n = udp_recvmsg(fd, &vec[i].msg_hdr, f & ~MSG_WAITFORONE);
+		if (n < 0)
+			return i > 0 ? (int)i : -1;
+		vec[i].msg_len = (unsigned int)n;
+	}
+	return (int)i;
+}
+
+HOOK ssize_t recv(int fd, void *buf, size_t n, int flags)
+{
+	if (fdtable_kind(fd) != FD_UDP)
+		return real()->recv(fd, buf, n, flags);
+	return recv_one(fd, buf, n, flags, NULL, NULL);
+}
+
+HOOK ssize_t read(int fd, void *buf, size_t n)
+{
+	if (fdtable_kind(fd) != FD_UDP)
+		return real()->read(fd, buf, n);
+	return recv_one(fd, buf, n, 0, NULL, NULL);
+}
+
+/* The _FORTIFY_SOURCE forms: libc's check first, then the same call. */
+extern void __chk_fail(void) __attribute__((noreturn));
+
+HOOK ssize_t __read_chk(int fd, void *buf, size_t n, size_t buflen)
+{
+	if (n > buflen)
+		__chk_fail();
+	return read(fd, buf, n);
+}
+
+HOOK ssize_t __recv_chk(int fd, void *buf, size_t n, size_t buflen, int flags)
+{
+	if (n > buflen)
+		__chk_fail();
+	return recv(fd, buf, n, flags);
+}
+
+HOOK ssize_t __recvfrom_chk(int fd, void *buf, size_t n, size_t buflen, int flags,
+			    struct sockaddr *addr, socklen_t *len)
+{
+	if (n > buflen)
+		__chk_fail();
+	return recvfrom(fd, buf, n, flags, addr, len);
+}
