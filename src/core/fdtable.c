@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 
 /*
  * Two levels of fixed-size chunks: the top array is static, chunks are
@@ -65,6 +66,15 @@ bool fdtable_get(int fd, struct fd_info *out)
 	return out->kind != FD_NONE;
 }
 
+/* The control connection is closed only while its number is still it. */
+static void close_ctl(const struct fd_info *i)
+{
+	struct stat st;
+
+	if (fstat(i->ctl_fd, &st) == 0 && st.st_dev == i->ctl_dev && st.st_ino == i->ctl_ino)
+		real()->close(i->ctl_fd);
+}
+
 /*
  * Under write_lock: whether an fd other than self still uses this control
  * connection (dup of a UDP socket). Only runs when a UDP entry goes away.
@@ -97,7 +107,7 @@ static void release(struct entry *e, int fd)
 	if (i->fake_slot >= 0)
 		fakedns_hold((uint32_t)i->fake_slot, -1);
 	if (i->kind == FD_UDP && i->ctl_fd >= 0 && !ctl_shared(i->ctl_fd, fd))
-		real()->close(i->ctl_fd);
+		close_ctl(i);
 	atomic_store_explicit(&e->kind, FD_NONE, memory_order_release);
 }
 
@@ -107,16 +117,15 @@ static void store(struct entry *e, int fd, const struct fd_info *info)
 	int32_t old_slot = atomic_load_explicit(&e->kind, memory_order_relaxed) == FD_NONE
 				   ? -1
 				   : e->info.fake_slot;
-	int old_ctl = atomic_load_explicit(&e->kind, memory_order_relaxed) == FD_UDP
-			      ? e->info.ctl_fd
-			      : -1;
+	bool old_udp = atomic_load_explicit(&e->kind, memory_order_relaxed) == FD_UDP;
+	int old_ctl = old_udp ? e->info.ctl_fd : -1;
 
 	if (info->fake_slot >= 0)
 		fakedns_hold((uint32_t)info->fake_slot, 1);
 	if (old_slot >= 0)
 		fakedns_hold((uint32_t)old_slot, -1);
 	if (old_ctl >= 0 && old_ctl != info->ctl_fd && !ctl_shared(old_ctl, fd))
-		real()->close(old_ctl);
+		close_ctl(&e->info);
 	e->info = *info;
 	atomic_store_explicit(&e->kind, info->kind, memory_order_release);
 }
