@@ -31,7 +31,7 @@ const struct proxy *proxy_config(void);
 /* Configuration and the proxy's address. */
 const struct proxy *proxy_get(void);
 
-/* The proxy address a socket of this family should use. */
+/* The proxy address a socket of this family should use: its own family's if there is one. */
 const struct sockaddr_storage *proxy_addr_for_family(const struct proxy *p, int family);
 
 /* A failure context naming this proxy and destination. */

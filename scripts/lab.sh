@@ -13,7 +13,16 @@
 #        | veth p1 <-> w0                              microsocks :1082
 #                                                      danted :1083 (username,
 #                                                        debug log: requests)
-#   ${TAG}-world   203.0.113.10/24  2001:db8:2::10/64  HTTP :80, TCP echo :7
+#   ${TAG}-world   203.0.113.10/24  2001:db8:2::10/64  HTTP :80, TCP echo :7,
+#                                                      UDP echo :7, DNS :53 (UDP)
+#
+# The world's DNS server (scripts/lab/dns.py, on both addresses) answers A and
+# AAAA for www.example.test (203.0.113.10, 2001:db8:2::10) and NXDOMAIN for
+# every other name; the client reaches it only through a proxy's UDP relay.
+# Every danted allows UDP ASSOCIATE from the client's networks and the replies
+# back to them; microsocks does not implement it (REP 7, command not
+# supported).  The client namespace may open ICMP ping sockets
+# (net.ipv4.ping_group_range covers every group).
 #
 # The client namespace's nftables output chain accepts loopback (except port
 # 53) and packets to the proxy, and counts in the named counter "leaks" then
@@ -52,6 +61,8 @@ MICROSOCKS_PORT=1082
 DEBUG_PORT=1083 # danted with "debug: 1": its log shows each request's ATYP
 HTTP_PORT=80
 ECHO_PORT=7
+UDP_ECHO_PORT=7
+DNS_PORT=53
 NFT_TABLE=socksify_lab
 # DNS: the client's nameservers (both unanswered, both counted as leaks) and
 # the test names the proxy namespace resolves
@@ -287,17 +298,22 @@ start() {
 	echo "$pid $(starttime "$pid")" >"$LAB_DIR/pids/$name.pid"
 }
 
-# wait_listen NAME NS PORT COUNT: wait until COUNT TCP sockets listen on PORT.
+# wait_listen NAME NS PORT COUNT [tcp|udp]: wait until COUNT TCP (default)
+# or UDP sockets listen on PORT.
 wait_listen() {
-	local name=$1 ns=$2 port=$3 count=$4 i n pid start
+	local name=$1 ns=$2 port=$3 count=$4 proto=${5:-tcp} i n pid start
 	read -r pid start <"$LAB_DIR/pids/$name.pid"
 	for i in $(seq 200); do
-		n=$(nsx "$ns" ss -Hltn "sport = :$port" | wc -l)
+		if [ "$proto" = udp ]; then
+			n=$(nsx "$ns" ss -Hlun "sport = :$port" | wc -l)
+		else
+			n=$(nsx "$ns" ss -Hltn "sport = :$port" | wc -l)
+		fi
 		[ "$n" -ge "$count" ] && return 0
 		is_recorded "$pid" "${start:-}" || break
 		sleep 0.025
 	done
-	echo "lab: $name is not listening on port $port in $ns; its log:" >&2
+	echo "lab: $name is not listening on $proto port $port in $ns; its log:" >&2
 	sed 's/^/  | /' "$LAB_DIR/$name.out" >&2 || true
 	return 1
 }
@@ -374,6 +390,9 @@ setup_network() {
 			net.ipv6.conf.default.router_solicitations=0
 		nsx "$ns" ip link set lo up
 	done
+	# unprivileged ICMP echo sockets (SOCK_DGRAM, IPPROTO_ICMP) for any group:
+	# the UDP suite checks that socksify refuses them
+	nsx "$NS_CLIENT" sysctl -qw net.ipv4.ping_group_range="0 2147483647"
 	# veths are created directly inside the namespaces: nothing in the root
 	# namespace, and the fixed names cannot collide between labs.
 	ip link add c0 address "$MAC_C0" netns "$NS_CLIENT" type veth \
@@ -521,7 +540,7 @@ make_user() {
 }
 
 start_servers() {
-	# world: HTTP + echo
+	# world: HTTP + TCP and UDP echo, DNS
 	mkdir -p "$LAB_DIR/www"
 	MARKER="socksify-lab-marker-$(openssl rand -hex 8)"
 	printf '<!doctype html>\n<title>socksify lab</title>\n<p>%s</p>\n' \
@@ -530,7 +549,11 @@ start_servers() {
 	BIGFILE_SHA256=$(sha256sum "$LAB_DIR/www/big.bin" | cut -d' ' -f1)
 	start world "$NS_WORLD" "$PYTHON" -u "$HERE/lab/world.py" \
 		--addr "$WORLD4" --addr "$WORLD6" --http-port "$HTTP_PORT" \
-		--echo-port "$ECHO_PORT" --root "$LAB_DIR/www" --ready "$LAB_DIR/world.ready"
+		--echo-port "$ECHO_PORT" --udp-echo-port "$UDP_ECHO_PORT" \
+		--root "$LAB_DIR/www" --ready "$LAB_DIR/world.ready"
+	start world-dns "$NS_WORLD" "$PYTHON" -u "$HERE/lab/dns.py" \
+		--addr "$WORLD4" --addr "$WORLD6" --port "$DNS_PORT" \
+		"$WWW_NAME=$WORLD4" "$WWW_NAME=$WORLD6"
 
 	# proxy: two danted, one microsocks
 	DANTE_LOG="$LAB_DIR/danted-auth.log"
@@ -552,6 +575,8 @@ start_servers() {
 
 	wait_listen world "$NS_WORLD" "$HTTP_PORT" 2
 	wait_listen world "$NS_WORLD" "$ECHO_PORT" 2
+	wait_listen world "$NS_WORLD" "$UDP_ECHO_PORT" 2 udp
+	wait_listen world-dns "$NS_WORLD" "$DNS_PORT" 2 udp
 	wait_listen danted-auth "$NS_PROXY" "$AUTH_PORT" 2 ||
 		{ sed 's/^/  | /' "$DANTE_LOG" >&2; return 1; }
 	wait_listen danted-noauth "$NS_PROXY" "$NOAUTH_PORT" 2 ||
@@ -584,6 +609,11 @@ write_env() {
 		echo "export WORLD6=$WORLD6"
 		echo "export HTTP_PORT=$HTTP_PORT"
 		echo "export ECHO_PORT=$ECHO_PORT"
+		echo "export UDP_ECHO_PORT=$UDP_ECHO_PORT"
+		echo "export WORLD_DNS4=$WORLD4"
+		echo "export WORLD_DNS6=$WORLD6"
+		echo "export WORLD_DNS_PORT=$DNS_PORT"
+		echo "export WORLD_DNS_LOG=$(q "$LAB_DIR/world-dns.out")"
 		echo "export LAB_USER=$(q "$LAB_USER")"
 		echo "export LAB_PASS=$(q "$LAB_PASS")"
 		echo "export LAB_PASSWORD_FILE=$(q "$LAB_DIR/password")"
@@ -675,7 +705,8 @@ status() {
 	fi
 	if ns_exists "$NS_WORLD"; then
 		echo "  world listeners:"
-		nsx "$NS_WORLD" ss -Hltn | awk '{print "    " $4}'
+		nsx "$NS_WORLD" ss -Hltn | awk '{print "    tcp " $4}'
+		nsx "$NS_WORLD" ss -Hlun | awk '{print "    udp " $4}'
 	fi
 	if ns_exists "$NS_CLIENT"; then echo "  leaks: $(leaks) (dns: $(leaks dns_leaks))"; fi
 	[ "$ok" -eq 0 ] && echo "  status: up" || echo "  status: down or incomplete"

@@ -66,7 +66,7 @@ static bool resolve(struct proxy *p)
 
 const struct sockaddr_storage *proxy_addr_for_family(const struct proxy *p, int family)
 {
-	if (family == AF_INET && p->addr[0].ss_family != AF_INET && p->naddr == 2)
+	if (p->naddr == 2 && p->addr[0].ss_family != family && p->addr[1].ss_family == family)
 		return &p->addr[1];
 	return &p->addr[0];
 }

@@ -106,13 +106,13 @@ static int bind_if_unbound(int fd, int family, bool need_v4mapped)
 }
 
 /* What the ASSOCIATE names as the client: zeros with the socket's port. */
-static void client_addr(int fd, const struct proxy *p, struct socks5_addr *out)
+static void client_addr(int fd, int ctl_family, struct socks5_addr *out)
 {
 	struct sockaddr_storage ss = { 0 };
 	socklen_t len = sizeof(ss);
 
 	memset(out, 0, sizeof(*out));
-	out->atyp = p->addr[0].ss_family == AF_INET6 ? SOCKS5_ATYP_IPV6 : SOCKS5_ATYP_IPV4;
+	out->atyp = ctl_family == AF_INET6 ? SOCKS5_ATYP_IPV6 : SOCKS5_ATYP_IPV4;
 	if (getsockname(fd, (struct sockaddr *)&ss, &len) == 0)
 		out->port = ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
 							  : ((struct sockaddr_in *)&ss)->sin_port);
@@ -170,10 +170,19 @@ static bool relay_of(const struct proxy *p, const struct socks5_addr *bnd, int f
 	return addr_in_family(&ss, family, out) != 0;
 }
 
+static bool is_v6only(int fd)
+{
+	int on = 0;
+	socklen_t len = sizeof(on);
+
+	return getsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, &len) == 0 && on;
+}
+
 static enum failure associate(int fd, const struct proxy *p, struct fd_info *info,
 			      struct failure_ctx *ctx)
 {
 	int family = socket_family(fd);
+	int ctl_family = proxy_addr_for_family(p, family)->ss_family;
 	int64_t deadline = deadline_in(p->cfg.timeout_ms);
 	struct socks5_addr me;
 	struct socks5_result res;
@@ -181,16 +190,20 @@ static enum failure associate(int fd, const struct proxy *p, struct fd_info *inf
 	enum failure f;
 	int ctl;
 
-	if (bind_if_unbound(fd, family, p->addr[0].ss_family == AF_INET) < 0) {
+	if (bind_if_unbound(fd, family, ctl_family == AF_INET) < 0) {
 		ctx->sys_errno = errno;
 		return FAIL_PROXY_IO;
 	}
-	ctl = ctl_socket(p->addr[0].ss_family);
+	if (family == AF_INET6 && ctl_family == AF_INET && is_v6only(fd)) {
+		ctx->detail = "an IPv6-only socket cannot reach an IPv4 proxy's relay";
+		return FAIL_FAMILY;
+	}
+	ctl = ctl_socket(ctl_family);
 	if (ctl < 0) {
 		ctx->sys_errno = errno;
 		return FAIL_PROXY_CONNECT;
 	}
-	client_addr(fd, p, &me);
+	client_addr(fd, ctl_family, &me);
 	f = dial_proxy(ctl, p, deadline, ctx);
 	if (f == FAIL_NONE) {
 		f = socks5_handshake(ctl, &p->cred, SOCKS5_CMD_UDP_ASSOCIATE, &me, deadline, &res);

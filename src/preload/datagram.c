@@ -91,16 +91,26 @@ HOOK ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
 	return udp_sendmsg(fd, msg, flags);
 }
 
+static bool any_wants_send(int fd, const struct mmsghdr *vec, unsigned int vlen)
+{
+	for (unsigned int i = 0; i < vlen; i++)
+		if (udp_wants_send(fd, vec[i].msg_hdr.msg_name, vec[i].msg_hdr.msg_namelen))
+			return true;
+	return false;
+}
+
+/* Decided per message: one batch may mix direct and relayed destinations. */
 HOOK int sendmmsg(int fd, struct mmsghdr *vec, unsigned int vlen, int flags)
 {
 	const struct real_fns *r = real();
 	unsigned int i;
 
-	if (vec == NULL || vlen == 0 ||
-	    !udp_wants_send(fd, vec[0].msg_hdr.msg_name, vec[0].msg_hdr.msg_namelen))
+	if (vec == NULL || !any_wants_send(fd, vec, vlen))
 		return r->sendmmsg(fd, vec, vlen, flags);
 	for (i = 0; i < vlen; i++) {
-		ssize_t n = udp_sendmsg(fd, &vec[i].msg_hdr, flags);
+		const struct msghdr *m = &vec[i].msg_hdr;
+		ssize_t n = udp_wants_send(fd, m->msg_name, m->msg_namelen) ? udp_sendmsg(fd, m, flags)
+									    : r->sendmsg(fd, m, flags);
 		if (n < 0)
 			return i > 0 ? (int)i : -1;
 		vec[i].msg_len = (unsigned int)n;

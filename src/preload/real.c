@@ -49,6 +49,7 @@ void real_resolve(void)
 	RESOLVE(recvmsg);
 	RESOLVE(recvmmsg);
 	RESOLVE(bind);
+	RESOLVE(syscall);
 	RESOLVE(poll);
 	RESOLVE(getaddrinfo);
 	RESOLVE(freeaddrinfo);

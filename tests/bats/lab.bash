@@ -12,7 +12,9 @@
 # side: WWW_NAME, ECHO_NAME (both families), V4ONLY_NAME, V6ONLY_NAME,
 # NX_NAME (resolved only by the proxy namespace, NX_NAME not at all),
 # CLIENT_DNS4 and CLIENT_DNS_STUB (the client's unanswered nameservers),
-# CLIENT_HOSTNAME.
+# CLIENT_HOSTNAME. UDP: UDP_ECHO_PORT (the world's UDP echo, both
+# addresses), WORLD_DNS4/WORLD_DNS6 and WORLD_DNS_PORT (the world's DNS
+# server: A/AAAA for WWW_NAME, NXDOMAIN otherwise; its log WORLD_DNS_LOG).
 
 bats_require_minimum_version 1.5.0
 load '/usr/lib/bats/bats-support/load'

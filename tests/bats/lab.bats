@@ -26,7 +26,8 @@ curl_() {
 		NOAUTH_PORT MICROSOCKS_PORT DEBUG_PORT WORLD4 WORLD6 HTTP_PORT ECHO_PORT LAB_USER \
 		LAB_PASS LAB_PASSWORD_FILE DANTE_LOG DANTE_DEBUG_LOG BIGFILE_SHA256 MARKER \
 		WWW_NAME ECHO_NAME V4ONLY_NAME V6ONLY_NAME NX_NAME CLIENT_DNS4 \
-		CLIENT_DNS_STUB CLIENT_HOSTNAME; do
+		CLIENT_DNS_STUB CLIENT_HOSTNAME UDP_ECHO_PORT WORLD_DNS4 WORLD_DNS6 \
+		WORLD_DNS_PORT WORLD_DNS_LOG; do
 		[ -n "${!v:-}" ] || fail "lab.env does not set $v"
 	done
 	assert_equal "$PROXY4" 198.51.100.1
@@ -35,6 +36,8 @@ curl_() {
 	assert_equal "$WORLD6" 2001:db8:2::10
 	assert_equal "$AUTH_PORT/$NOAUTH_PORT/$MICROSOCKS_PORT/$HTTP_PORT/$ECHO_PORT" 1080/1081/1082/80/7
 	assert_equal "$DEBUG_PORT" 1083
+	assert_equal "$UDP_ECHO_PORT $WORLD_DNS4 $WORLD_DNS6 $WORLD_DNS_PORT" \
+		"7 203.0.113.10 2001:db8:2::10 53"
 	assert_equal "$WWW_NAME $ECHO_NAME $V4ONLY_NAME $V6ONLY_NAME $NX_NAME" \
 		"www.example.test echo.example.test v4only.example.test v6only.example.test nx.example.test"
 	assert_equal "$CLIENT_DNS4 $CLIENT_DNS_STUB" "198.51.100.53 127.0.0.53"
@@ -349,4 +352,87 @@ print(sum(ok))
 	[ ! -e "$dir" ] || fail "$dir left behind"
 	run env LAB_TAG="$tag" LAB_DIR="$dir" "$LAB_SH" down
 	assert_success
+}
+
+# ---------------------------------------------------------------- UDP -------
+
+UDP_CLIENT="$REPO/tests/helpers/udp_socks_client.py"
+
+@test "the world's UDP echo and DNS server answer on both addresses" {
+	# from the proxy namespace, which reaches the world directly
+	run in_proxy timeout 10 socat -t 1 - "UDP:$WORLD4:$UDP_ECHO_PORT" <<<"udp-echo-4"
+	assert_success
+	assert_output "udp-echo-4"
+	run in_proxy timeout 10 socat -t 1 - "UDP:[$WORLD6]:$UDP_ECHO_PORT" <<<"udp-echo-6"
+	assert_success
+	assert_output "udp-echo-6"
+	run in_proxy dig +short +tries=1 +time=3 "@$WORLD_DNS4" "$WWW_NAME" A
+	assert_success
+	assert_output "$WORLD4"
+	run in_proxy dig +short +tries=1 +time=3 "@$WORLD_DNS6" "$WWW_NAME" AAAA
+	assert_success
+	assert_output "$WORLD6"
+	run in_proxy dig +tries=1 +time=3 "@$WORLD_DNS4" "$ECHO_NAME" A
+	assert_success
+	assert_output --partial "status: NXDOMAIN"
+	run in_proxy dig +tries=1 +time=3 "@$WORLD_DNS4" "$WWW_NAME" MX
+	assert_success
+	assert_output --partial "status: NOERROR"
+	assert_output --partial "ANSWER: 0"
+	run grep -c "dns $PROXY_EXT4 $WWW_NAME A -> NOERROR 1 answers" "$WORLD_DNS_LOG"
+	assert_output 1
+	assert_no_leaks
+}
+
+@test "a native SOCKS5 UDP client echoes through danted's relay: both families, by name, no leak" {
+	local auth=(--user "$LAB_USER" --password-file "$LAB_PASSWORD_FILE")
+	run in_client timeout 20 "$PYTHON" "$UDP_CLIENT" --proxy "$PROXY4:$AUTH_PORT" "${auth[@]}" \
+		"$WORLD4" "$UDP_ECHO_PORT" "udp-native-4"
+	assert_success
+	assert_line --regexp "^relay $PROXY4 [0-9]+\$"
+	assert_line "reply 1 $WORLD4 $UDP_ECHO_PORT udp-native-4"
+	run in_client timeout 20 "$PYTHON" "$UDP_CLIENT" --proxy "$PROXY4:$AUTH_PORT" "${auth[@]}" \
+		"$WORLD6" "$UDP_ECHO_PORT" "udp-native-6"
+	assert_success
+	assert_line "reply 4 $WORLD6 $UDP_ECHO_PORT udp-native-6"
+	# over the proxy's IPv6 address
+	run in_client timeout 20 "$PYTHON" "$UDP_CLIENT" --proxy "[$PROXY6]:$AUTH_PORT" "${auth[@]}" \
+		"$WORLD4" "$UDP_ECHO_PORT" "udp-native-6to4"
+	assert_success
+	assert_line --regexp "^relay $PROXY6 [0-9]+\$"
+	assert_line "reply 1 $WORLD4 $UDP_ECHO_PORT udp-native-6to4"
+	# a name (ATYP 3): danted resolves it and reports the address it used
+	run in_client timeout 20 "$PYTHON" "$UDP_CLIENT" --proxy "$PROXY4:$AUTH_PORT" "${auth[@]}" \
+		"$ECHO_NAME" "$UDP_ECHO_PORT" "udp-native-name"
+	assert_success
+	assert_line --regexp "^reply [14] ($WORLD4|$WORLD6) $UDP_ECHO_PORT udp-native-name\$"
+	# danted without authentication relays UDP too
+	run in_client timeout 20 "$PYTHON" "$UDP_CLIENT" --proxy "$PROXY4:$NOAUTH_PORT" \
+		"$WORLD4" "$UDP_ECHO_PORT" "udp-native-noauth"
+	assert_success
+	assert_line "reply 1 $WORLD4 $UDP_ECHO_PORT udp-native-noauth"
+	# danted's log of the first association: one datagram each way
+	run dante_log_wait "$DANTE_LOG" "udp/udpassociate \]: [0-9]+/1 -> username%$LAB_USER@198\.51\.100\.2\.[0-9]+ .* -> 203\.0\.113\.1\.[0-9]+ 203\.0\.113\.10\.$UDP_ECHO_PORT -> [0-9]+/1"
+	assert_success
+	assert_no_leaks
+	assert_equal "$(dns_leaks)" 0
+}
+
+@test "microsocks refuses UDP ASSOCIATE with REP 7 (command not supported)" {
+	run in_client timeout 20 "$PYTHON" "$UDP_CLIENT" --proxy "$PROXY4:$MICROSOCKS_PORT" \
+		"$WORLD4" "$UDP_ECHO_PORT" "udp-microsocks"
+	assert_failure 3
+	assert_output "refused REP 7 (command not supported)"
+	assert_no_leaks
+}
+
+@test "a direct UDP datagram from the client is a counted leak" {
+	run in_client timeout 10 socat -t 1 - "UDP:$WORLD4:$UDP_ECHO_PORT" <<<"udp-direct"
+	refute_output --partial "udp-direct"
+	[ "$(leaks)" -ge 1 ] || fail "a direct UDP datagram was not counted"
+	assert_equal "$(dns_leaks)" 0
+	reset_leaks
+	run in_client dig +short +tries=1 +time=1 "@$WORLD_DNS4" "$WWW_NAME" A
+	refute_output "$WORLD4"
+	[ "$(dns_leaks)" -ge 1 ] || fail "a direct DNS query to $WORLD_DNS4 was not counted"
 }
