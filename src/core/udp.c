@@ -265,24 +265,41 @@ static bool asks_gso(const struct msghdr *msg)
 	return false;
 }
 
+/*
+ * out becomes msg with the header as its first buffer: the application's
+ * buffers are used in place, never copied. false: too many buffers.
+ */
+static bool with_header(struct msghdr *out, struct iovec iov[IOV_MAX_HERE + 1], const struct msghdr *msg,
+			uint8_t *hdr, size_t hlen)
+{
+	if (msg->msg_iovlen > IOV_MAX_HERE) {
+		errno = EMSGSIZE;
+		return false;
+	}
+	*out = *msg;
+	iov[0].iov_base = hdr;
+	iov[0].iov_len = hlen;
+	memcpy(iov + 1, msg->msg_iov, msg->msg_iovlen * sizeof(struct iovec));
+	out->msg_iov = iov;
+	out->msg_iovlen = msg->msg_iovlen + 1;
+	return true;
+}
+
 static ssize_t relay_send(int fd, const struct fd_info *info, const struct target *t,
 			  const struct msghdr *msg, int flags)
 {
 	uint8_t hdr[SOCKS5_MAX_MSG];
 	struct iovec iov[IOV_MAX_HERE + 1];
-	struct msghdr out = *msg;
+	struct msghdr out;
 	int hlen = socks5_encode_udp_header(hdr, sizeof(hdr), 0, &t->addr);
 	ssize_t n;
 
-	if (hlen < 0 || msg->msg_iovlen > IOV_MAX_HERE) {
+	if (hlen < 0) {
 		errno = EMSGSIZE;
 		return -1;
 	}
-	iov[0].iov_base = hdr;
-	iov[0].iov_len = (size_t)hlen;
-	memcpy(iov + 1, msg->msg_iov, msg->msg_iovlen * sizeof(struct iovec));
-	out.msg_iov = iov;
-	out.msg_iovlen = msg->msg_iovlen + 1;
+	if (!with_header(&out, iov, msg, hdr, (size_t)hlen))
+		return -1;
 	out.msg_name = (void *)&info->relay;
 	out.msg_namelen = addr_len(&info->relay);
 	n = real()->sendmsg(fd, &out, flags);
@@ -456,16 +473,9 @@ ssize_t udp_recvmsg(int fd, struct msghdr *msg, int flags)
 			continue;
 		}
 		struct iovec iov[IOV_MAX_HERE + 1];
-		struct msghdr in = *msg;
-		if (msg->msg_iovlen > IOV_MAX_HERE) {
-			errno = EMSGSIZE;
+		struct msghdr in;
+		if (!with_header(&in, iov, msg, hdr, (size_t)hlen))
 			return -1;
-		}
-		iov[0].iov_base = hdr;
-		iov[0].iov_len = (size_t)hlen;
-		memcpy(iov + 1, msg->msg_iov, msg->msg_iovlen * sizeof(struct iovec));
-		in.msg_iov = iov;
-		in.msg_iovlen = msg->msg_iovlen + 1;
 		in.msg_name = NULL;
 		in.msg_namelen = 0;
 		n = real()->recvmsg(fd, &in, flags);

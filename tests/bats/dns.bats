@@ -48,40 +48,8 @@ setup() {
 	reset_leaks
 }
 
-# Every test, passing or not, must leave both counters at 0.
 teardown() {
-	local n d
-	n=$(leaks) || fail "cannot read the lab's leak counter"
-	d=$(dns_leaks) || fail "cannot read the lab's DNS leak counter"
-	if [ "$n" -ne 0 ] || [ "$d" -ne 0 ]; then
-		fail "the client namespace leaked $n packet(s), $d of them DNS"
-	fi
-}
-
-# sxw [OPTIONS] -- CMD...: the wrapper in the client namespace, bounded.
-sxw() {
-	in_client timeout 30 "$SOCKSIFY" "$@"
-}
-
-# sx CMD...: CMD through the authenticating danted over IPv4.
-sx() {
-	sxw -p "socks5://$PROXY4:$AUTH_PORT" -u "$LAB_USER" \
-		--password-file "$LAB_PASSWORD_FILE" -- "$@"
-}
-
-# sx_debug CMD...: the same through the danted whose debug log shows each
-# request as received.
-sx_debug() {
-	sxw -p "socks5://$PROXY4:$DEBUG_PORT" -u "$LAB_USER" \
-		--password-file "$LAB_PASSWORD_FILE" -- "$@"
-}
-
-# sx_nobody CMD...: the same chain as nobody, from the copies in NOBODY_DIR.
-sx_nobody() {
-	in_client timeout 30 setpriv --reuid=nobody --regid=nogroup --clear-groups \
-		env HOME=/nonexistent XDG_CONFIG_HOME="$NOBODY_DIR/xdg" \
-		"$NOBODY_DIR/socksify" -p "socks5://$PROXY4:$AUTH_PORT" -u "$LAB_USER" \
-		--password-file "$NOBODY_DIR/password" -- "$@"
+	assert_no_leaks_at_all
 }
 
 # Python prelude: ph4/ph6 tell placeholders; gai(name, ...) -> addresses.

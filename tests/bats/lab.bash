@@ -146,3 +146,41 @@ dante_log_wait() {
 	done
 	return 1
 }
+
+# Every test, passing or not, must leave both counters at 0 (suites use it
+# as their teardown).
+assert_no_leaks_at_all() {
+	local n d
+	n=$(leaks) || fail "cannot read the lab's leak counter"
+	d=$(dns_leaks) || fail "cannot read the lab's DNS leak counter"
+	if [ "$n" -ne 0 ] || [ "$d" -ne 0 ]; then
+		fail "the client namespace leaked $n packet(s), $d of them DNS"
+	fi
+}
+
+# sxw [OPTIONS] -- CMD...: the wrapper in the client namespace, bounded.
+sxw() {
+	in_client timeout 30 "$SOCKSIFY" "$@"
+}
+
+# sx CMD...: CMD through the authenticating danted over IPv4.
+sx() {
+	sxw -p "socks5://$PROXY4:$AUTH_PORT" -u "$LAB_USER" \
+		--password-file "$LAB_PASSWORD_FILE" -- "$@"
+}
+
+# sx_debug CMD...: through the danted whose debug log shows each request
+# (and each datagram's target) as received.
+sx_debug() {
+	sxw -p "socks5://$PROXY4:$DEBUG_PORT" -u "$LAB_USER" \
+		--password-file "$LAB_PASSWORD_FILE" -- "$@"
+}
+
+# sx_nobody CMD...: through danted as nobody, from the copies of the wrapper,
+# library and password file in NOBODY_DIR (the checkout may not be readable).
+sx_nobody() {
+	in_client timeout 30 setpriv --reuid=nobody --regid=nogroup --clear-groups \
+		env HOME=/nonexistent XDG_CONFIG_HOME="$NOBODY_DIR/xdg" \
+		"$NOBODY_DIR/socksify" -p "socks5://$PROXY4:$AUTH_PORT" -u "$LAB_USER" \
+		--password-file "$NOBODY_DIR/password" -- "$@"
+}

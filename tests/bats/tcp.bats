@@ -24,17 +24,6 @@ setup() {
 	reset_leaks
 }
 
-# sxw [OPTIONS] -- CMD...: the wrapper in the client namespace, bounded.
-sxw() {
-	in_client timeout 30 "$SOCKSIFY" "$@"
-}
-
-# sx CMD...: CMD through the authenticating danted over IPv4.
-sx() {
-	sxw -p "socks5://$PROXY4:$AUTH_PORT" -u "$LAB_USER" \
-		--password-file "$LAB_PASSWORD_FILE" -- "$@"
-}
-
 # the python TCP clients (see helpers/netclient.py)
 NETCLIENT=(timeout 20 "$PYTHON" "$HELPERS/netclient.py")
 
