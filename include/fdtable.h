@@ -50,6 +50,13 @@ bool fdtable_get(int fd, struct fd_info *out);
 bool fdtable_set(int fd, const struct fd_info *info);
 void fdtable_clear(int fd);
 void fdtable_clear_range(unsigned int first, unsigned int last);
+/*
+ * fork: the writers' lock is taken before and released after, in parent
+ * and child, so a child never inherits it held by a thread it lacks.
+ */
+void fdtable_fork_lock(void);
+void fdtable_fork_unlock(void);
+
 /* newfd becomes a copy of oldfd's entry (dup, dup2, dup3, F_DUPFD). */
 void fdtable_copy(int oldfd, int newfd);
 

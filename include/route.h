@@ -20,4 +20,8 @@ bool route_is_direct(const struct proxy *p, const struct sockaddr_storage *dst);
 #define ROUTE_LEARNED_MAX 256
 void route_learn_direct(const struct sockaddr *addr, socklen_t len);
 
+/* fork: the learned list's lock, as fdtable_fork_lock. */
+void route_fork_lock(void);
+void route_fork_unlock(void);
+
 #endif

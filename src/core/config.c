@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "fakedns.h"
+#include "file.h"
 #include "log.h"
 #include "real.h"
 #include "url.h"
@@ -398,30 +399,20 @@ void config_file_path(char out[PATH_MAX])
 		out[0] = '\0';
 }
 
+/* The text may hold a password: wiped before it is freed. */
 static bool load_file(struct config *cfg, const char *path)
 {
-	static char text[FILE_MAX];
-	static pthread_mutex_t text_lock = PTHREAD_MUTEX_INITIALIZER;
-	ssize_t n, total = 0;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	size_t len;
+	char *text = file_read_all(path, FILE_MAX, &len);
+	bool ok;
 
-	if (fd < 0) {
+	if (text == NULL && errno == EFBIG)
+		return fail(cfg, path, "larger than 64 KiB", NULL);
+	if (text == NULL)
 		return fail(cfg, path, "cannot open", strerror(errno));
-	}
-	pthread_mutex_lock(&text_lock);
-	while ((n = real()->read(fd, text + total, sizeof(text) - (size_t)total)) > 0)
-		total += n;
-	real()->close(fd);
-	bool ok = false;
-	if (n < 0)
-		fail(cfg, path, "cannot read", strerror(errno));
-	else if (total == (ssize_t)sizeof(text)) {
-		fail(cfg, path, "larger than 64 KiB", NULL);
-	} else {
-		ok = config_parse_text(cfg, text, (size_t)total, path);
-	}
-	memset(text, 0, (size_t)total);
-	pthread_mutex_unlock(&text_lock);
+	ok = config_parse_text(cfg, text, len, path);
+	memset(text, 0, len);
+	free(text);
 	return ok;
 }
 

@@ -177,3 +177,13 @@ void fdtable_copy(int oldfd, int newfd)
 	else
 		fdtable_clear(newfd);
 }
+
+void fdtable_fork_lock(void)
+{
+	pthread_mutex_lock(&write_lock);
+}
+
+void fdtable_fork_unlock(void)
+{
+	pthread_mutex_unlock(&write_lock);
+}

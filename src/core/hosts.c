@@ -1,14 +1,12 @@
 #include "hosts.h"
 
-#include <fcntl.h>
 #include <netinet/in.h>
-#include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <unistd.h>
 
 #include "addr.h"
-#include "real.h"
+#include "file.h"
 
 #define HOSTS_MAX (256 * 1024)
 #define FIELDS_MAX 32
@@ -38,20 +36,12 @@ typedef bool (*line_fn)(const struct line *line, void *ctx);
 /* Calls fn for each line with an address and a name, until it says stop. */
 static bool scan(const char *path, line_fn fn, void *ctx)
 {
-	static char text[HOSTS_MAX];
-	static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t n, total = 0;
+	size_t len;
+	char *text = file_read_all(path, HOSTS_MAX, &len);
 	bool found = false;
 
-	if (fd < 0)
+	if (text == NULL)
 		return false;
-	pthread_mutex_lock(&lock);
-	while (total < HOSTS_MAX - 1 &&
-	       (n = real()->read(fd, text + total, (size_t)(HOSTS_MAX - 1 - total))) > 0)
-		total += n;
-	real()->close(fd);
-	text[total] = '\0';
 	for (char *save = NULL, *l = strtok_r(text, "\n", &save); l != NULL && !found;
 	     l = strtok_r(NULL, "\n", &save)) {
 		struct line line;
@@ -59,7 +49,7 @@ static bool scan(const char *path, line_fn fn, void *ctx)
 		if (line.n >= 2)
 			found = fn(&line, ctx);
 	}
-	pthread_mutex_unlock(&lock);
+	free(text);
 	return found;
 }
 

@@ -59,3 +59,13 @@ bool route_is_direct(const struct proxy *p, const struct sockaddr_storage *dst)
 			return true;
 	return was_learned(dst);
 }
+
+void route_fork_lock(void)
+{
+	pthread_mutex_lock(&learned.lock);
+}
+
+void route_fork_unlock(void)
+{
+	pthread_mutex_unlock(&learned.lock);
+}

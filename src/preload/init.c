@@ -2,20 +2,44 @@
  * What runs at load: only the registration of the fork handlers (no
  * thread, no file, no lookup). At a process's first fork the configuration
  * is loaded, so that the fake-DNS table the parent and child then share
- * has the configured ranges.
+ * has the configured ranges. Every process-private lock is taken before
+ * fork and released after it on both sides: a child must not inherit one
+ * held by a thread it does not have.
  */
 #include <pthread.h>
 
 #include "fakedns.h"
+#include "fdtable.h"
 #include "proxy.h"
+#include "route.h"
 
 static void prepare(void)
 {
 	proxy_config();
 	fakedns_fork_prepare();
+	fdtable_fork_lock();
+	route_fork_lock();
+}
+
+static void release(void)
+{
+	route_fork_unlock();
+	fdtable_fork_unlock();
+}
+
+static void parent(void)
+{
+	release();
+	fakedns_fork_parent();
+}
+
+static void child(void)
+{
+	release();
+	fakedns_fork_child();
 }
 
 __attribute__((constructor)) static void socksify_load(void)
 {
-	pthread_atfork(prepare, fakedns_fork_parent, fakedns_fork_child);
+	pthread_atfork(prepare, parent, child);
 }
