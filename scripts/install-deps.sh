@@ -9,7 +9,7 @@ packages="
   dante-server microsocks
   curl wget python3 socat ncat dnsutils
   iproute2 nftables tcpdump procps util-linux openssl passwd
-  man-db groff-base
+  man-db groff-base clang-tidy cppcheck
 "
 
 if [ "$(id -u)" -ne 0 ]; then

@@ -15,7 +15,7 @@
 #include "real.h"
 #include "url.h"
 
-#define FILE_MAX (64 * 1024)
+#define FILE_MAX ((size_t)64 * 1024)
 #define SECRET_LINE_MAX 1024
 
 /* Records "where: what[: extra]" and returns false; truncates long paths. */

@@ -8,7 +8,7 @@
 #include "addr.h"
 #include "file.h"
 
-#define HOSTS_MAX (256 * 1024)
+#define HOSTS_MAX ((size_t)256 * 1024)
 #define FIELDS_MAX 32
 
 /* One line split into fields; comments and blank lines give 0 fields. */

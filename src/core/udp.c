@@ -85,18 +85,32 @@ static int fail(enum failure f, struct failure_ctx *ctx)
 	return -1;
 }
 
+/* The socket's local port in host order: 0 when unbound, -1 on error. */
+static int local_port(int fd)
+{
+	union {
+		struct sockaddr sa;
+		struct sockaddr_in in;
+		struct sockaddr_in6 in6;
+		struct sockaddr_storage ss;
+	} u;
+	socklen_t len = sizeof(u);
+
+	memset(&u, 0, sizeof(u));
+	if (getsockname(fd, &u.sa, &len) < 0)
+		return -1;
+	return ntohs(u.sa.sa_family == AF_INET6 ? u.in6.sin6_port : u.in.sin_port);
+}
+
 /* Binds an unbound socket as the kernel would on a first send. */
 static int bind_if_unbound(int fd, int family, bool need_v4mapped)
 {
-	struct sockaddr_storage ss = { 0 };
-	socklen_t len = sizeof(ss);
+	struct sockaddr_storage ss;
+	int port = local_port(fd);
 	int off = 0;
 
-	if (getsockname(fd, (struct sockaddr *)&ss, &len) < 0)
-		return -1;
-	if ((family == AF_INET && ((struct sockaddr_in *)&ss)->sin_port != 0) ||
-	    (family == AF_INET6 && ((struct sockaddr_in6 *)&ss)->sin6_port != 0))
-		return 0;
+	if (port != 0)
+		return port < 0 ? -1 : 0;
 	memset(&ss, 0, sizeof(ss));
 	ss.ss_family = (sa_family_t)family;
 	if (family == AF_INET6 && need_v4mapped)
@@ -108,14 +122,11 @@ static int bind_if_unbound(int fd, int family, bool need_v4mapped)
 /* What the ASSOCIATE names as the client: zeros with the socket's port. */
 static void client_addr(int fd, int ctl_family, struct socks5_addr *out)
 {
-	struct sockaddr_storage ss = { 0 };
-	socklen_t len = sizeof(ss);
+	int port = local_port(fd);
 
 	memset(out, 0, sizeof(*out));
 	out->atyp = ctl_family == AF_INET6 ? SOCKS5_ATYP_IPV6 : SOCKS5_ATYP_IPV4;
-	if (getsockname(fd, (struct sockaddr *)&ss, &len) == 0)
-		out->port = ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
-							  : ((struct sockaddr_in *)&ss)->sin_port);
+	out->port = port > 0 ? (uint16_t)port : 0;
 }
 
 static bool ctl_alive(const struct fd_info *info)
