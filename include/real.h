@@ -38,6 +38,7 @@ struct real_fns {
 	int (*recvmmsg)(int, struct mmsghdr *, unsigned int, int, struct timespec *);
 	int (*bind)(int, const struct sockaddr *, socklen_t);
 	long (*syscall)(long, ...);
+	int (*setsockopt)(int, int, int, const void *, socklen_t);
 	int (*poll)(struct pollfd *, nfds_t, int);
 	int (*getaddrinfo)(const char *, const char *, const struct addrinfo *, struct addrinfo **);
 	void (*freeaddrinfo)(struct addrinfo *);

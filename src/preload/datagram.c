@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <netinet/udp.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -175,6 +176,20 @@ HOOK ssize_t read(int fd, void *buf, size_t n)
 	if (fdtable_kind(fd) != FD_UDP)
 		return real()->read(fd, buf, n);
 	return recv_one(fd, buf, n, 0, NULL, NULL);
+}
+
+/*
+ * UDP segmentation offload would make the kernel cut one buffer into many
+ * datagrams, each needing its own relay header: refused, as programs that
+ * probe for it (QUIC stacks) then send datagram by datagram.
+ */
+HOOK int setsockopt(int fd, int level, int name, const void *value, socklen_t len)
+{
+	if (level == SOL_UDP && name == UDP_SEGMENT) {
+		errno = EIO;
+		return -1;
+	}
+	return real()->setsockopt(fd, level, name, value, len);
 }
 
 /* The _FORTIFY_SOURCE forms: libc's check first, then the same call. */

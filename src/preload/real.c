@@ -50,6 +50,7 @@ void real_resolve(void)
 	RESOLVE(recvmmsg);
 	RESOLVE(bind);
 	RESOLVE(syscall);
+	RESOLVE(setsockopt);
 	RESOLVE(poll);
 	RESOLVE(getaddrinfo);
 	RESOLVE(freeaddrinfo);

@@ -459,3 +459,22 @@ ASSOC_RE="udp/udpassociate \[: username%[^@]+@"
 	assert_success
 	assert_output "$WORLD4"
 }
+
+@test "UDP_SEGMENT (GSO) is refused with EIO, by setsockopt and by control message" {
+	run sx timeout 20 "$PYTHON" -c '
+import errno, socket, struct, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+try:
+    s.setsockopt(socket.SOL_UDP, 103, 1200)
+    print("setsockopt accepted")
+except OSError as e:
+    print("setsockopt", errno.errorcode[e.errno])
+try:
+    s.sendmsg([b"x" * 2400], [(socket.SOL_UDP, 103, struct.pack("=H", 1200))], 0, (sys.argv[1], int(sys.argv[2])))
+    print("cmsg accepted")
+except OSError as e:
+    print("cmsg", errno.errorcode[e.errno])' "$WORLD4" "$UDP_ECHO_PORT"
+	assert_success
+	assert_line "setsockopt EIO"
+	assert_line "cmsg EIO"
+}
