@@ -18,7 +18,7 @@ ALL_CFLAGS = -std=gnu11 -fPIC -fvisibility=hidden -pthread $(WARNINGS) $(CFLAGS)
 
 B         := build
 SHELL     := /bin/bash
-CORE_SRC  := $(wildcard src/socks5/*.c src/core/*.c src/util/*.c) src/preload/real.c
+CORE_SRC  := $(wildcard src/socks5/*.c src/dns/*.c src/core/*.c src/util/*.c) src/preload/real.c
 HOOK_SRC  := $(filter-out src/preload/real.c,$(wildcard src/preload/*.c))
 CLI_SRC   := src/cli/socksify.c
 CORE_OBJ  := $(CORE_SRC:%.c=$(B)/obj/%.o)
@@ -32,7 +32,7 @@ CHECK_LIBS   := $(shell pkg-config --libs check 2>/dev/null)
 LIB       := $(B)/libsocksify.so
 CLI       := $(B)/socksify
 
-.PHONY: all test check-unit check-bats install uninstall clean lint demo
+.PHONY: all test check-unit check-bats install uninstall clean lint demo fuzz
 all: $(LIB) $(CLI)
 
 $(B)/obj/%.o: %.c
@@ -68,6 +68,16 @@ check-bats: all
 		bats --timing tests/bats | tee $(B)/bats.tap; rc=$$?; \
 		echo "bats: $$(grep -c '^ok ' $(B)/bats.tap) passed, $$(grep -c '^not ok ' $(B)/bats.tap) failed"; \
 		exit $$rc
+
+# libFuzzer harnesses (clang), each for FUZZ_SECONDS; crashes land in $(B)/fuzz/.
+FUZZ_SECONDS ?= 60
+fuzz:
+	@mkdir -p $(B)/fuzz
+	clang -g -O1 -fsanitize=fuzzer,address,undefined -Iinclude -D_GNU_SOURCE \
+		tests/fuzz/fuzz_dnsmsg.c src/dns/codec.c -o $(B)/fuzz/fuzz_dnsmsg
+	@mkdir -p $(B)/fuzz/corpus-dnsmsg
+	UBSAN_OPTIONS=halt_on_error=1 $(B)/fuzz/fuzz_dnsmsg -max_total_time=$(FUZZ_SECONDS) \
+		-artifact_prefix=$(B)/fuzz/ $(B)/fuzz/corpus-dnsmsg
 
 # socksify curl through a throwaway local SOCKS5 server; see scripts/demo.sh.
 demo:

@@ -8,6 +8,8 @@
 #define SOCKSIFY_REAL_H
 
 #include <netdb.h>
+#include <netinet/in.h>
+#include <resolv.h>
 #include <poll.h>
 #include <stdatomic.h>
 #include <sys/socket.h>
@@ -39,6 +41,15 @@ struct real_fns {
 	int (*bind)(int, const struct sockaddr *, socklen_t);
 	long (*syscall)(long, ...);
 	int (*setsockopt)(int, int, int, const void *, socklen_t);
+	/* The res_* family: in libc since glibc 2.34, in libresolv before. */
+	int (*res_query)(const char *, int, int, unsigned char *, int);
+	int (*res_search)(const char *, int, int, unsigned char *, int);
+	int (*res_querydomain)(const char *, const char *, int, int, unsigned char *, int);
+	int (*res_send)(const unsigned char *, int, unsigned char *, int);
+	int (*res_nquery)(res_state, const char *, int, int, unsigned char *, int);
+	int (*res_nsearch)(res_state, const char *, int, int, unsigned char *, int);
+	int (*res_nquerydomain)(res_state, const char *, const char *, int, int, unsigned char *, int);
+	int (*res_nsend)(res_state, const unsigned char *, int, unsigned char *, int);
 	int (*poll)(struct pollfd *, nfds_t, int);
 	int (*getaddrinfo)(const char *, const char *, const struct addrinfo *, struct addrinfo **);
 	void (*freeaddrinfo)(struct addrinfo *);

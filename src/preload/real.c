@@ -51,6 +51,14 @@ void real_resolve(void)
 	RESOLVE(bind);
 	RESOLVE(syscall);
 	RESOLVE(setsockopt);
+	RESOLVE(res_query);
+	RESOLVE(res_search);
+	RESOLVE(res_querydomain);
+	RESOLVE(res_send);
+	RESOLVE(res_nquery);
+	RESOLVE(res_nsearch);
+	RESOLVE(res_nquerydomain);
+	RESOLVE(res_nsend);
 	RESOLVE(poll);
 	RESOLVE(getaddrinfo);
 	RESOLVE(freeaddrinfo);

@@ -5,10 +5,15 @@
  */
 #include <errno.h>
 #include <netdb.h>
+#include <netinet/in.h>
+#include <resolv.h>
+#include <stdio.h>
 #include <pthread.h>
 #include <signal.h>
 #include <unistd.h>
 
+#include "dns_answer.h"
+#include "dnsmsg.h"
 #include "hook.h"
 #include "real.h"
 #include "resolve.h"
@@ -159,3 +164,112 @@ HOOK struct hostent *gethostbyaddr(const void *addr, socklen_t len, int type)
 		return real()->gethostbyaddr(addr, len, type);
 	return answered(rc, result, err);
 }
+
+/*
+ * The res_* family: glibc's own resolver calls its internal functions, so
+ * socket hooks never see these queries; they are answered by the same
+ * engine as getaddrinfo. Each public name has its __res_ twin, which
+ * programs built against older glibc headers link to.
+ */
+static int by_name(const char *name, int class, int type, unsigned char *answer, int anslen)
+{
+	int err = 0;
+	int rc = name ? dns_answer_res_query(name, class, type, answer, anslen, &err) : DNS_ANSWER_PASS;
+
+	if (rc == -1)
+		h_errno = err;
+	return rc;
+}
+
+/* "name.domain", or NULL when it would be too long (the real one then says so). */
+static const char *joined(const char *name, const char *domain, char out[DNS_NAME_MAX + 2])
+{
+	if (domain == NULL)
+		return name;
+	if (name == NULL || (size_t)snprintf(out, DNS_NAME_MAX + 2, "%s.%s", name, domain) > DNS_NAME_MAX)
+		return NULL;
+	return out;
+}
+
+HOOK int res_query(const char *name, int class, int type, unsigned char *answer, int anslen)
+{
+	int rc = by_name(name, class, type, answer, anslen);
+
+	return rc != DNS_ANSWER_PASS ? rc : real()->res_query(name, class, type, answer, anslen);
+}
+
+HOOK int res_search(const char *name, int class, int type, unsigned char *answer, int anslen)
+{
+	int rc = by_name(name, class, type, answer, anslen);
+
+	return rc != DNS_ANSWER_PASS ? rc : real()->res_search(name, class, type, answer, anslen);
+}
+
+HOOK int res_querydomain(const char *name, const char *domain, int class, int type,
+			 unsigned char *answer, int anslen)
+{
+	char full[DNS_NAME_MAX + 2];
+	int rc = by_name(joined(name, domain, full), class, type, answer, anslen);
+
+	return rc != DNS_ANSWER_PASS ? rc
+				     : real()->res_querydomain(name, domain, class, type, answer, anslen);
+}
+
+HOOK int res_send(const unsigned char *msg, int msglen, unsigned char *answer, int anslen)
+{
+	int rc = dns_answer_res_send(msg, msglen, answer, anslen);
+
+	return rc != DNS_ANSWER_PASS ? rc : real()->res_send(msg, msglen, answer, anslen);
+}
+
+HOOK int res_nquery(res_state statp, const char *name, int class, int type, unsigned char *answer,
+		    int anslen)
+{
+	int rc = by_name(name, class, type, answer, anslen);
+
+	return rc != DNS_ANSWER_PASS ? rc : real()->res_nquery(statp, name, class, type, answer, anslen);
+}
+
+HOOK int res_nsearch(res_state statp, const char *name, int class, int type, unsigned char *answer,
+		     int anslen)
+{
+	int rc = by_name(name, class, type, answer, anslen);
+
+	return rc != DNS_ANSWER_PASS ? rc : real()->res_nsearch(statp, name, class, type, answer, anslen);
+}
+
+HOOK int res_nquerydomain(res_state statp, const char *name, const char *domain, int class, int type,
+			  unsigned char *answer, int anslen)
+{
+	char full[DNS_NAME_MAX + 2];
+	int rc = by_name(joined(name, domain, full), class, type, answer, anslen);
+
+	return rc != DNS_ANSWER_PASS
+		       ? rc
+		       : real()->res_nquerydomain(statp, name, domain, class, type, answer, anslen);
+}
+
+HOOK int res_nsend(res_state statp, const unsigned char *msg, int msglen, unsigned char *answer,
+		   int anslen)
+{
+	int rc = dns_answer_res_send(msg, msglen, answer, anslen);
+
+	return rc != DNS_ANSWER_PASS ? rc : real()->res_nsend(statp, msg, msglen, answer, anslen);
+}
+
+/* GCC wants the twin to carry the target's nothrow/leaf; clang has no copy(). */
+#ifdef __clang__
+#define SAME_ATTRIBUTES_AS(name)
+#else
+#define SAME_ATTRIBUTES_AS(name) , copy(name)
+#endif
+#define RES_TWIN(name, ...) \
+	HOOK int __##name(__VA_ARGS__) __attribute__((alias(#name) SAME_ATTRIBUTES_AS(name)))
+RES_TWIN(res_query, const char *, int, int, unsigned char *, int);
+RES_TWIN(res_search, const char *, int, int, unsigned char *, int);
+RES_TWIN(res_querydomain, const char *, const char *, int, int, unsigned char *, int);
+RES_TWIN(res_send, const unsigned char *, int, unsigned char *, int);
+RES_TWIN(res_nquery, res_state, const char *, int, int, unsigned char *, int);
+RES_TWIN(res_nsearch, res_state, const char *, int, int, unsigned char *, int);
+RES_TWIN(res_nquerydomain, res_state, const char *, const char *, int, int, unsigned char *, int);
+RES_TWIN(res_nsend, res_state, const unsigned char *, int, unsigned char *, int);

@@ -170,3 +170,29 @@ C
 	assert_success
 	assert_output --regexp '^r\.example\.test fd53:6b73:6679::[0-9a-f]+ 1$'
 }
+
+@test "res_query is answered from the same table: A, AAAA, PTR; other types refused with one line" {
+	cc -o "$BATS_TEST_TMPDIR/resq" "$REPO/tests/helpers/res_query.c" -lresolv
+	local ph4 ph6
+	ph4=$(preloaded python3 -c 'import socket; print(socket.getaddrinfo("mail.example.test", 25, socket.AF_INET)[0][4][0])')
+	run preloaded "$BATS_TEST_TMPDIR/resq" mail.example.test 1
+	assert_success
+	assert_output "A $ph4"
+	run preloaded "$BATS_TEST_TMPDIR/resq" MAIL.example.test. 28
+	assert_success
+	assert_output --regexp '^AAAA fd53:6b73:6679::[0-9a-f]+$'
+	local rev
+	rev=$(python3 -c 'import sys; print(".".join(reversed(sys.argv[1].split("."))) + ".in-addr.arpa")' "$ph4")
+	# one process: a table is shared with forked children, not across exec
+	run preloaded "$BATS_TEST_TMPDIR/resq" mail.example.test 1 "$rev" 12
+	assert_success
+	assert_line --index 1 "PTR mail.example.test"
+	# NOERROR without an answer: res_query says NO_DATA (4)
+	SOCKSIFY_FAKE_IPV6=off run preloaded "$BATS_TEST_TMPDIR/resq" mail.example.test 28
+	assert_failure
+	assert_output "ERR 4"
+	run --separate-stderr preloaded "$BATS_TEST_TMPDIR/resq" mail.example.test 15
+	assert_failure
+	assert_output "ERR 3"
+	[ "$(grep -c '^socksify: .*refused' <<<"$stderr")" -eq 1 ]
+}
