@@ -16,32 +16,11 @@ FAKE4_RE='198\.1[89]\.[0-9]{1,3}\.[0-9]{1,3}'
 FAKE6_RE='fd53:6b73:6679:[0-9a-f:]+'
 
 setup_file() {
-	require_socksify
-	lab_up
-	# no user or system socksify.conf may change what the tests see
-	export XDG_CONFIG_HOME="$BATS_FILE_TMPDIR/xdg"
-	mkdir -p "$XDG_CONFIG_HOME"
-	[ ! -e /etc/socksify.conf ] ||
-		echo "# warning: /etc/socksify.conf exists and may affect these tests" >&3
-	# For the runs as nobody: the wrapper and the library (it finds
-	# libsocksify.so beside itself), a password file and an empty config
-	# home, in a directory nobody can reach wherever the checkout lives.
-	local lib="${LIBSOCKSIFY:-$(dirname "$SOCKSIFY")/libsocksify.so}"
-	[ -f "$lib" ] || lab_fail "no library at $lib (run make, or set LIBSOCKSIFY)" || return 1
-	NOBODY_DIR=$(mktemp -d /tmp/socksify-dns-nobody.XXXXXX)
-	export NOBODY_DIR
-	chmod 755 "$NOBODY_DIR"
-	install -m 755 "$SOCKSIFY" "$NOBODY_DIR/socksify"
-	install -m 644 "$lib" "$NOBODY_DIR/libsocksify.so"
-	install -m 600 -o nobody -g nogroup "$LAB_PASSWORD_FILE" "$NOBODY_DIR/password"
-	mkdir -m 755 "$NOBODY_DIR/xdg"
+	lab_suite_up
 }
 
 teardown_file() {
-	case "${NOBODY_DIR:-}" in
-	/tmp/socksify-dns-nobody.*) rm -rf -- "$NOBODY_DIR" ;;
-	esac
-	lab_down
+	lab_suite_down
 }
 
 setup() {

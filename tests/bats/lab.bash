@@ -184,3 +184,34 @@ sx_nobody() {
 		"$NOBODY_DIR/socksify" -p "socks5://$PROXY4:$AUTH_PORT" -u "$LAB_USER" \
 		--password-file "$NOBODY_DIR/password" -- "$@"
 }
+
+# lab_suite_up: a suite's setup_file: the lab, an empty config home, and the
+# copies the runs as nobody use (the wrapper and the library, which it
+# finds beside itself, a password file nobody can read and an empty config
+# home) in NOBODY_DIR, which nobody can reach wherever the checkout lives.
+lab_suite_up() {
+	require_socksify
+	lab_up
+	# no user or system socksify.conf may change what the tests see
+	export XDG_CONFIG_HOME="$BATS_FILE_TMPDIR/xdg"
+	mkdir -p "$XDG_CONFIG_HOME"
+	[ ! -e /etc/socksify.conf ] ||
+		echo "# warning: /etc/socksify.conf exists and may affect these tests" >&3
+	local lib="${LIBSOCKSIFY:-$(dirname "$SOCKSIFY")/libsocksify.so}"
+	[ -f "$lib" ] || lab_fail "no library at $lib (run make, or set LIBSOCKSIFY)" || return 1
+	NOBODY_DIR=$(mktemp -d /tmp/socksify-nobody.XXXXXX)
+	export NOBODY_DIR
+	chmod 755 "$NOBODY_DIR"
+	install -m 755 "$SOCKSIFY" "$NOBODY_DIR/socksify"
+	install -m 644 "$lib" "$NOBODY_DIR/libsocksify.so"
+	install -m 600 -o nobody -g nogroup "$LAB_PASSWORD_FILE" "$NOBODY_DIR/password"
+	mkdir -m 755 "$NOBODY_DIR/xdg"
+}
+
+# lab_suite_down: the matching teardown_file.
+lab_suite_down() {
+	case "${NOBODY_DIR:-}" in
+	/tmp/socksify-nobody.*) rm -rf -- "$NOBODY_DIR" ;;
+	esac
+	lab_down
+}
