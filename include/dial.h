@@ -14,8 +14,10 @@
 #include "proxy.h"
 #include "socks5.h"
 
-/* SO_DOMAIN of a socket, or -1. */
+/* SO_DOMAIN, SO_TYPE and SO_PROTOCOL of a socket, or -1. */
 int socket_family(int fd);
+int socket_type(int fd);
+int socket_protocol(int fd);
 
 /* Where to ask the proxy to go: a placeholder's name, else the address. */
 struct target {

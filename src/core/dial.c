@@ -9,14 +9,27 @@
 #include "deadline.h"
 #include "real.h"
 
+static int sol_socket_int(int fd, int name)
+{
+	int value = 0;
+	socklen_t len = sizeof(value);
+
+	return getsockopt(fd, SOL_SOCKET, name, &value, &len) == 0 ? value : -1;
+}
+
 int socket_family(int fd)
 {
-	int family = 0;
-	socklen_t len = sizeof(family);
+	return sol_socket_int(fd, SO_DOMAIN);
+}
 
-	if (getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &family, &len) < 0)
-		return -1;
-	return family;
+int socket_type(int fd)
+{
+	return sol_socket_int(fd, SO_TYPE);
+}
+
+int socket_protocol(int fd)
+{
+	return sol_socket_int(fd, SO_PROTOCOL);
 }
 
 static void to_socks5_addr(const struct sockaddr_storage *ss, struct socks5_addr *out)

@@ -21,23 +21,14 @@
 #define CTL_FD_MIN 256
 #define IOV_MAX_HERE 64
 
-static bool socket_is_udp(int fd)
-{
-	int type = 0, proto = 0;
-	socklen_t len = sizeof(type);
-
-	if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) < 0 || type != SOCK_DGRAM)
-		return false;
-	len = sizeof(proto);
-	return getsockopt(fd, SOL_SOCKET, SO_PROTOCOL, &proto, &len) == 0 && proto == IPPROTO_UDP;
-}
-
 static bool socket_is_dgram(int fd)
 {
-	int type = 0;
-	socklen_t len = sizeof(type);
+	return socket_type(fd) == SOCK_DGRAM;
+}
 
-	return getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) == 0 && type == SOCK_DGRAM;
+static bool socket_is_udp(int fd)
+{
+	return socket_is_dgram(fd) && socket_protocol(fd) == IPPROTO_UDP;
 }
 
 /* Multicast and broadcast cannot cross a SOCKS relay. */

@@ -4,19 +4,12 @@
 #include <stddef.h>
 #include <sys/socket.h>
 
+#include "dial.h"
 #include "fdtable.h"
 #include "hook.h"
 #include "real.h"
 #include "tcp_connect.h"
 #include "udp.h"
-
-static int socket_type(int fd)
-{
-	int type = 0;
-	socklen_t len = sizeof(type);
-
-	return getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) == 0 ? type : -1;
-}
 
 HOOK int connect(int fd, const struct sockaddr *addr, socklen_t len)
 {

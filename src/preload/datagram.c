@@ -12,25 +12,19 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "dial.h"
 #include "fdtable.h"
 #include "hook.h"
 #include "real.h"
 #include "tcp_connect.h"
 #include "udp.h"
 
-static bool is_stream(int fd)
-{
-	int type = 0;
-	socklen_t len = sizeof(type);
-
-	return getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) == 0 && type == SOCK_STREAM;
-}
-
 /* MSG_FASTOPEN on an unconnected stream socket would connect directly. */
 static bool fastopen(int fd, int flags, const struct sockaddr *addr)
 {
 	return (flags & MSG_FASTOPEN) && addr != NULL &&
-	       (addr->sa_family == AF_INET || addr->sa_family == AF_INET6) && is_stream(fd);
+	       (addr->sa_family == AF_INET || addr->sa_family == AF_INET6) &&
+	       socket_type(fd) == SOCK_STREAM;
 }
 
 static bool fastopen_connect(int fd, const struct sockaddr *addr, socklen_t len)
