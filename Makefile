@@ -50,7 +50,7 @@ $(LIB): $(HOOK_OBJ) $(B)/libcore.a src/preload/exports.map
 $(CLI): $(CLI_OBJ) $(B)/libcore.a
 	$(CC) -pthread $(ALL_CFLAGS) -o $@ $(CLI_OBJ) $(B)/libcore.a -ldl
 
-$(B)/tests/%: tests/unit/%.c $(B)/libcore.a
+$(B)/tests/%: tests/unit/%.c tests/unit/wire.h $(B)/libcore.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CHECK_CFLAGS) $(ALL_CFLAGS) -o $@ $< $(B)/libcore.a $(CHECK_LIBS) -ldl
 

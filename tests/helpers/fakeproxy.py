@@ -117,17 +117,13 @@ class Conn:
 
     def drain_until_closed(self):
         """Reads (and records) until the client closes; never answers."""
-        self.sock.settimeout(None)
-        while True:
-            try:
-                chunk = self.sock.recv(65536)
-            except OSError:
-                return
-            if not chunk:
-                return
-            self.rec.write(self.id, "data", chunk)
+        self.relay_until_closed(answer=False)
 
     def echo(self):
+        self.relay_until_closed(answer=True)
+
+    def relay_until_closed(self, answer):
+        """Reads and records until the client closes, echoing if answer."""
         self.sock.settimeout(None)
         while True:
             try:
@@ -137,7 +133,8 @@ class Conn:
             if not chunk:
                 return
             self.rec.write(self.id, "data", chunk)
-            self.sock.sendall(chunk)
+            if answer:
+                self.sock.sendall(chunk)
 
     def reset(self):
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))

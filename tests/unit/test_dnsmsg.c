@@ -13,6 +13,7 @@
  * QDCOUNT mutations, every too-small cap) run as Check loop tests over them.
  */
 #include "dnsmsg.h"
+#include "wire.h"
 
 #include <check.h>
 #include <stdio.h>
@@ -22,11 +23,7 @@
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 #define GUARD 16
-#define CANARY 0xa5
 #define MAX_HOPS 128 /* DNS_MAX_HOPS in src/dns/codec.c: the pointer cap */
-
-/* A literal byte string and its length, as two designated initializers. */
-#define WIRE(...) .wire = (const uint8_t[]){ __VA_ARGS__ }, .len = sizeof((const uint8_t[]){ __VA_ARGS__ })
 
 /* Hand-written names, to keep the tables readable. */
 #define EXAMPLE_COM 7, 'e', 'x', 'a', 'm', 'p', 'l', 'e', 3, 'c', 'o', 'm', 0
@@ -48,34 +45,6 @@
 #define OUR_OPT OPT(0x04, 0xd0)
 
 /* ---------------------------------------------------------------- helpers */
-
-/* n == 0 on purpose too: any read of a 0-byte block is flagged. */
-static uint8_t *dup_exact(const uint8_t *src, size_t n)
-{
-	uint8_t *p = malloc(n); /* NOLINT(clang-analyzer-optin.portability.UnixAPI) */
-
-	ck_assert(p != NULL || n == 0);
-	if (n > 0)
-		memcpy(p, src, n);
-	return p;
-}
-
-static void assert_bytes_eq(const uint8_t *got, const uint8_t *want, size_t n, const char *what)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		ck_assert_msg(got[i] == want[i], "%s: byte %zu is 0x%02x, want 0x%02x", what, i,
-			      got[i], want[i]);
-}
-
-static void assert_untouched(const uint8_t *p, size_t n, const char *what)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		ck_assert_msg(p[i] == CANARY, "%s: byte %zu written", what, i);
-}
 
 static int parse_copy(const uint8_t *msg, size_t len, struct dns_query *q)
 {

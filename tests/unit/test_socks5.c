@@ -13,6 +13,7 @@
  * Check loop tests over the range of cases a TCase owns.
  */
 #include "socks5.h"
+#include "wire.h"
 
 #include <check.h>
 #include <limits.h>
@@ -22,44 +23,12 @@
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 #define GUARD 16
-#define CANARY 0xa5
 #define MAX_WIRE SOCKS5_MAX_AUTH /* the longest message of any kind */
 #define MAX_CASES 64
 
 _Static_assert(SOCKS5_MAX_AUTH >= SOCKS5_MAX_MSG, "MAX_WIRE must hold every message");
 
-/* A literal byte string and its length, as two designated initializers. */
-#define WIRE(...) .wire = (const uint8_t[]){ __VA_ARGS__ }, .len = sizeof((const uint8_t[]){ __VA_ARGS__ })
-
 /* ---------------------------------------------------------------- helpers */
-
-/* n == 0 on purpose too: any read of a 0-byte block is flagged. */
-static uint8_t *dup_exact(const uint8_t *src, size_t n)
-{
-	uint8_t *p = malloc(n); /* NOLINT(clang-analyzer-optin.portability.UnixAPI) */
-
-	ck_assert(p != NULL || n == 0);
-	if (n > 0)
-		memcpy(p, src, n);
-	return p;
-}
-
-static void assert_bytes_eq(const uint8_t *got, const uint8_t *want, size_t n, const char *what)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		ck_assert_msg(got[i] == want[i], "%s: byte %zu is 0x%02x, want 0x%02x", what, i,
-			      got[i], want[i]);
-}
-
-static void assert_untouched(const uint8_t *p, size_t n, const char *what)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		ck_assert_msg(p[i] == CANARY, "%s: wrote %zu bytes past the end", what, i + 1);
-}
 
 static int need_copy(const uint8_t *in, size_t len)
 {
