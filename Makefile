@@ -20,7 +20,7 @@ B         := build
 SHELL     := /bin/bash
 CORE_SRC  := $(wildcard src/socks5/*.c src/dns/*.c src/core/*.c src/util/*.c) src/preload/real.c
 HOOK_SRC  := $(filter-out src/preload/real.c,$(wildcard src/preload/*.c))
-CLI_SRC   := src/cli/socksify.c
+CLI_SRC   := $(wildcard src/cli/*.c)
 CORE_OBJ  := $(CORE_SRC:%.c=$(B)/obj/%.o)
 HOOK_OBJ  := $(HOOK_SRC:%.c=$(B)/obj/%.o)
 CLI_OBJ   := $(CLI_SRC:%.c=$(B)/obj/%.o)
