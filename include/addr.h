@@ -39,6 +39,12 @@ socklen_t addr_in_family(const struct sockaddr_storage *ss, int family, struct s
 /* "198.51.100.1:1080" or "[2001:db8::1]:1080". */
 void addr_format(const struct sockaddr_storage *ss, char out[ADDR_STRLEN]);
 
+/*
+ * Parses an IP literal with an optional port: "a.b.c.d[:port]",
+ * "[v6][:port]" or a bare "v6" (no port). Normalised into out.
+ */
+bool addr_parse(const char *text, uint16_t default_port, struct sockaddr_storage *out);
+
 /* Parses "a.b.c.d[/n]" or "v6[/n]" (brackets allowed). */
 bool cidr_parse(const char *text, size_t len, struct cidr *out);
 bool cidr_match(const struct cidr *c, const struct sockaddr_storage *ss);

@@ -38,6 +38,13 @@ struct config {
 	struct cidr fake_range4, fake_range6; /* placeholder ranges */
 	bool fake_ipv6;                       /* AF_INET6 lookups get IPv6 placeholders */
 
+	/* Programs' own DNS queries to the resolv.conf nameservers (and any
+	 * loopback port 53) are answered by the library. */
+	bool dns_intercept;
+	/* Where queries the table cannot answer (MX, TXT, ...) go, through
+	 * the proxy; ss_family 0: nowhere, they are refused. */
+	struct sockaddr_storage dns_upstream;
+
 	int timeout_ms;
 	int log_level;
 	char log_file[PATH_MAX];

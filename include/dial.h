@@ -19,6 +19,14 @@ int socket_family(int fd);
 int socket_type(int fd);
 int socket_protocol(int fd);
 
+/*
+ * A socket of the library's own (control connections, DNS responders),
+ * close-on-exec and numbered from INTERNAL_FD_MIN, above the fds programs
+ * usually count on. type may carry SOCK_NONBLOCK.
+ */
+#define INTERNAL_FD_MIN 256
+int internal_socket(int family, int type);
+
 /* Where to ask the proxy to go: a placeholder's name, else the address. */
 struct target {
 	struct socks5_addr addr;

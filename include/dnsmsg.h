@@ -105,6 +105,14 @@ int dns_build_reply(uint8_t *out, size_t cap, const uint8_t *msg, const struct d
 		    int rcode, const struct dns_answer *answers, size_t nanswers, size_t max_len);
 
 /*
+ * Checks that msg (in place, writable) is a reply to query: same ID, QR
+ * set, the same single question. A reply longer than max_len is cut to
+ * its header and question with TC set. Returns the length to deliver or
+ * a negative dns_err.
+ */
+int dns_check_reply(uint8_t *msg, size_t len, const struct dns_query *query, size_t max_len);
+
+/*
  * The name a PTR query asks about, as an address: "4.3.2.1.in-addr.arpa"
  * gives AF_INET 1.2.3.4; the 32-nibble ip6.arpa form gives AF_INET6.
  * Returns the family, or 0 when the name is not a full reverse name.

@@ -14,6 +14,7 @@ enum fd_kind {
 	FD_NONE = 0,
 	FD_TCP_PROXIED, /* connected through the proxy; peer = original destination */
 	FD_UDP,         /* a UDP socket the library relays (or emulates connect for) */
+	FD_DNS_TCP,     /* a TCP connection to a nameserver, served by the library */
 };
 
 #define FD_UDP_NAMES 4
@@ -25,7 +26,8 @@ struct fd_info {
 	struct sockaddr_storage peer;
 	int32_t fake_slot; /* the placeholder's slot the peer is, or -1 */
 
-	/* FD_UDP: the association, when there is one (ctl_fd >= 0). */
+	/* FD_UDP: the association, when there is one (ctl_fd >= 0);
+	 * FD_DNS_TCP: the library's end of the connection. */
 	int ctl_fd;                    /* the TCP control connection */
 	dev_t ctl_dev;                 /* ctl_fd's identity at creation, to notice */
 	ino_t ctl_ino;                 /* that someone closed or replaced it */
@@ -37,6 +39,9 @@ struct fd_info {
 		sa_family_t family;     /* of the placeholder the application used */
 		int32_t slot;           /* -1: more than one name on this port */
 	} names[FD_UDP_NAMES];
+	/* FD_UDP: the nameserver whose query the library answered last; its
+	 * answers are reported from there (ss_family 0: none). */
+	struct sockaddr_storage dns_ns;
 };
 
 /* FD_NONE for fds the library knows nothing about. */

@@ -10,4 +10,7 @@ int tcp_connect(int fd, const struct sockaddr *addr, socklen_t len);
 /* getpeername() of a socket tcp_connect proxied: the original destination. */
 int tcp_getpeername(int fd, struct sockaddr *addr, socklen_t *len);
 
+/* tcp_connect() without answering DNS itself: how the library reaches dns_upstream. */
+int tcp_connect_to(int fd, const struct sockaddr *addr, socklen_t len);
+
 #endif

@@ -7,8 +7,8 @@ packages="
   build-essential pkg-config check uthash-dev
   bats bats-assert bats-support
   dante-server microsocks
-  curl wget python3 socat ncat dnsutils
-  iproute2 nftables tcpdump procps util-linux openssl passwd
+  curl wget python3 socat ncat dnsutils nodejs
+  iproute2 nftables tcpdump procps util-linux openssl passwd strace libcap2-bin git openssh-client
   man-db groff-base clang-tidy cppcheck
 "
 

@@ -14,11 +14,14 @@
 #                                                      danted :1083 (username,
 #                                                        debug log: requests)
 #   ${TAG}-world   203.0.113.10/24  2001:db8:2::10/64  HTTP :80, TCP echo :7,
-#                                                      UDP echo :7, DNS :53 (UDP)
+#                                                      UDP echo :7,
+#                                                      DNS :53 (UDP and TCP)
 #
-# The world's DNS server (scripts/lab/dns.py, on both addresses) answers A and
-# AAAA for www.example.test (203.0.113.10, 2001:db8:2::10) and NXDOMAIN for
-# every other name; the client reaches it only through a proxy's UDP relay.
+# The world's DNS server (scripts/lab/dns.py, on both addresses, over UDP and
+# TCP) answers A and AAAA for www.example.test (203.0.113.10, 2001:db8:2::10),
+# MX (10 mail.example.test) and TXT ("socksify-upstream-ok") for example.test,
+# and NXDOMAIN for every other name; the client reaches it only through a
+# proxy (UDP relay, or TCP through CONNECT).
 # Every danted allows UDP ASSOCIATE from the client's networks and the replies
 # back to them; microsocks does not implement it (REP 7, command not
 # supported).  The client namespace may open ICMP ping sockets
@@ -553,6 +556,8 @@ start_servers() {
 		--root "$LAB_DIR/www" --ready "$LAB_DIR/world.ready"
 	start world-dns "$NS_WORLD" "$PYTHON" -u "$HERE/lab/dns.py" \
 		--addr "$WORLD4" --addr "$WORLD6" --port "$DNS_PORT" \
+		--mx "example.test=10:mail.example.test" \
+		--txt "example.test=socksify-upstream-ok" \
 		"$WWW_NAME=$WORLD4" "$WWW_NAME=$WORLD6"
 
 	# proxy: two danted, one microsocks
@@ -577,6 +582,7 @@ start_servers() {
 	wait_listen world "$NS_WORLD" "$ECHO_PORT" 2
 	wait_listen world "$NS_WORLD" "$UDP_ECHO_PORT" 2 udp
 	wait_listen world-dns "$NS_WORLD" "$DNS_PORT" 2 udp
+	wait_listen world-dns "$NS_WORLD" "$DNS_PORT" 2 tcp
 	wait_listen danted-auth "$NS_PROXY" "$AUTH_PORT" 2 ||
 		{ sed 's/^/  | /' "$DANTE_LOG" >&2; return 1; }
 	wait_listen danted-noauth "$NS_PROXY" "$NOAUTH_PORT" 2 ||

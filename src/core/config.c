@@ -200,6 +200,22 @@ static bool set_fake_ipv6(struct config *cfg, const char *value, const char **wh
 	return parse_bool(value, &cfg->fake_ipv6);
 }
 
+static bool set_dns_intercept(struct config *cfg, const char *value, const char **why)
+{
+	*why = "dns_intercept is on or off";
+	return parse_bool(value, &cfg->dns_intercept);
+}
+
+static bool set_dns_upstream(struct config *cfg, const char *value, const char **why)
+{
+	*why = "dns_upstream is an IP address with an optional port (203.0.113.53:53, [2001:db8::53]:53) or none";
+	if (strcasecmp(value, "none") == 0 || value[0] == '\0') {
+		memset(&cfg->dns_upstream, 0, sizeof(cfg->dns_upstream));
+		return true;
+	}
+	return addr_parse(value, 53, &cfg->dns_upstream);
+}
+
 /* Seconds, with up to three decimals: "10", "2.5". */
 static bool set_timeout(struct config *cfg, const char *value, const char **why)
 {
@@ -245,6 +261,8 @@ static const struct key {
 	{ "direct_hosts", "SOCKSIFY_DIRECT_HOSTS", set_direct_hosts },
 	{ "fake_range", "SOCKSIFY_FAKE_RANGE", set_fake_range },
 	{ "fake_ipv6", "SOCKSIFY_FAKE_IPV6", set_fake_ipv6 },
+	{ "dns_intercept", "SOCKSIFY_DNS_INTERCEPT", set_dns_intercept },
+	{ "dns_upstream", "SOCKSIFY_DNS_UPSTREAM", set_dns_upstream },
 	{ "timeout", "SOCKSIFY_TIMEOUT", set_timeout },
 	{ "log", "SOCKSIFY_LOG", set_log },
 	{ "log_file", "SOCKSIFY_LOG_FILE", set_log_file },
@@ -261,6 +279,7 @@ void config_defaults(struct config *cfg)
 	cfg->timeout_ms = CONFIG_DEFAULT_TIMEOUT_MS;
 	cfg->log_level = LOG_DEFAULT;
 	cfg->fake_ipv6 = true;
+	cfg->dns_intercept = true;
 	set_direct(cfg, default_direct, &unused);
 	set_fake_range(cfg, default_fake, &unused);
 }

@@ -1,6 +1,7 @@
 #include "dial.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <stdio.h>
@@ -30,6 +31,20 @@ int socket_type(int fd)
 int socket_protocol(int fd)
 {
 	return sol_socket_int(fd, SO_PROTOCOL);
+}
+
+int internal_socket(int family, int type)
+{
+	int fd = real()->socket(family, type | SOCK_CLOEXEC, 0);
+	int high;
+
+	if (fd < 0)
+		return -1;
+	high = real()->fcntl(fd, F_DUPFD_CLOEXEC, INTERNAL_FD_MIN);
+	if (high < 0)
+		return fd;
+	real()->close(fd);
+	return high;
 }
 
 static void to_socks5_addr(const struct sockaddr_storage *ss, struct socks5_addr *out)

@@ -5,6 +5,7 @@
 #include <stdatomic.h>
 #include <string.h>
 
+#include "dns_upstream.h"
 #include "dnsmsg.h"
 #include "fakedns.h"
 #include "log.h"
@@ -26,14 +27,14 @@ static enum dns_verdict reply_with(const uint8_t *q, const struct dns_query *que
 	return DNS_ANSWERED;
 }
 
-/* Types other than A, AAAA and PTR would need an upstream, not there yet. */
+/* Without an upstream, what the table cannot answer is refused, said once. */
 static int refuse(const struct dns_query *query)
 {
 	static atomic_bool logged;
 
 	if (!atomic_exchange(&logged, true))
-		log_msg(LOG_WARN, "DNS query for %s (type %u) refused: only A, AAAA and PTR of "
-				  "proxied names are answered (no dns_upstream yet)",
+		log_msg(LOG_WARN, "DNS query for %s (type %u) refused: set dns_upstream to send what the "
+				  "fake-DNS table cannot answer through the proxy",
 			query->name, query->qtype);
 	return DNS_RCODE_REFUSED;
 }
@@ -53,7 +54,7 @@ static int answer_ptr(const struct dns_query *query, struct dns_answer *a, char 
 		addr_normalize((struct sockaddr *)&in6, sizeof(in6), &ss);
 	}
 	if (family == 0 || !fakedns_in_range(&ss, &slot))
-		return refuse(query);
+		return DNS_RCODE_REFUSED;
 	if (!fakedns_name(slot, target))
 		return DNS_RCODE_NXDOMAIN;
 	a->type = DNS_TYPE_PTR;
@@ -83,6 +84,29 @@ static int answer_address(const struct proxy *p, const struct dns_query *query, 
 	return DNS_RCODE_NOERROR;
 }
 
+/* To dns_upstream through the proxy; SERVFAIL when that fails (logged there). */
+static enum dns_verdict forward(const uint8_t *q, size_t len, const struct dns_query *query, uint8_t *reply,
+				size_t cap, size_t max_len, size_t *reply_len)
+{
+	int n = dns_upstream_exchange(q, len, reply, cap);
+
+	if (n >= 0)
+		n = dns_check_reply(reply, (size_t)n, query, n == (int)cap ? cap - 1 : max_len);
+	if (n < 0)
+		return reply_with(q, query, DNS_RCODE_SERVFAIL, NULL, 0, reply, cap, max_len, reply_len);
+	*reply_len = (size_t)n;
+	return DNS_ANSWERED;
+}
+
+/* A query the table has no answer for: forwarded, or refused. */
+static enum dns_verdict not_ours(const struct proxy *p, const uint8_t *q, size_t len, const struct dns_query *query,
+				 uint8_t *reply, size_t cap, size_t max_len, size_t *reply_len)
+{
+	if (p->cfg.dns_upstream.ss_family != 0)
+		return forward(q, len, query, reply, cap, max_len, reply_len);
+	return reply_with(q, query, refuse(query), NULL, 0, reply, cap, max_len, reply_len);
+}
+
 enum dns_verdict dns_answer(const uint8_t *q, size_t len, uint8_t *reply, size_t cap, size_t max_len,
 			    size_t *reply_len)
 {
@@ -99,13 +123,15 @@ enum dns_verdict dns_answer(const uint8_t *q, size_t len, uint8_t *reply, size_t
 		return reply_with(q, &query, DNS_RCODE_NOTIMP, NULL, 0, reply, cap, max_len, reply_len);
 	if (query.qtype == DNS_TYPE_PTR) {
 		rcode = answer_ptr(&query, &a, target);
+		if (rcode == DNS_RCODE_REFUSED)
+			return not_ours(p, q, len, &query, reply, cap, max_len, reply_len);
 		return reply_with(q, &query, rcode, &a, rcode == DNS_RCODE_NOERROR, reply, cap, max_len,
 				  reply_len);
 	}
 	if (name_source(&p->cfg, query.name) != SOURCE_FAKE)
 		return DNS_PASS;
 	if (query.qtype != DNS_TYPE_A && query.qtype != DNS_TYPE_AAAA)
-		return reply_with(q, &query, refuse(&query), NULL, 0, reply, cap, max_len, reply_len);
+		return not_ours(p, q, len, &query, reply, cap, max_len, reply_len);
 	rcode = answer_address(p, &query, &a);
 	if (rcode < 0)
 		return reply_with(q, &query, DNS_RCODE_NOERROR, NULL, 0, reply, cap, max_len, reply_len);

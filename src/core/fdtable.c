@@ -75,9 +75,14 @@ static void close_ctl(const struct fd_info *i)
 		real()->close(i->ctl_fd);
 }
 
+static bool holds_ctl(enum fd_kind kind)
+{
+	return kind == FD_UDP || kind == FD_DNS_TCP;
+}
+
 /*
  * Under write_lock: whether an fd other than self still uses this control
- * connection (dup of a UDP socket). Only runs when a UDP entry goes away.
+ * connection (a dup). Only runs when an entry holding one goes away.
  */
 static bool ctl_shared(int ctl, int self)
 {
@@ -86,7 +91,7 @@ static bool ctl_shared(int ctl, int self)
 		for (unsigned i = 0; chunk != NULL && i < CHUNK_SIZE; i++) {
 			const struct entry *e = &chunk[i];
 			if ((int)(c * CHUNK_SIZE + i) != self &&
-			    atomic_load_explicit(&e->kind, memory_order_relaxed) == FD_UDP &&
+			    holds_ctl(atomic_load_explicit(&e->kind, memory_order_relaxed)) &&
 			    e->info.ctl_fd == ctl)
 				return true;
 		}
@@ -96,7 +101,7 @@ static bool ctl_shared(int ctl, int self)
 
 /*
  * Under write_lock: what an entry held is let go once, the placeholder and
- * a UDP association's control connection (unless a dup still uses it).
+ * the connection behind it (unless a dup still uses it).
  */
 static void release(struct entry *e, int fd)
 {
@@ -106,7 +111,7 @@ static void release(struct entry *e, int fd)
 		return;
 	if (i->fake_slot >= 0)
 		fakedns_hold((uint32_t)i->fake_slot, -1);
-	if (i->kind == FD_UDP && i->ctl_fd >= 0 && !ctl_shared(i->ctl_fd, fd))
+	if (holds_ctl(i->kind) && i->ctl_fd >= 0 && !ctl_shared(i->ctl_fd, fd))
 		close_ctl(i);
 	atomic_store_explicit(&e->kind, FD_NONE, memory_order_release);
 }
@@ -117,8 +122,8 @@ static void store(struct entry *e, int fd, const struct fd_info *info)
 	int32_t old_slot = atomic_load_explicit(&e->kind, memory_order_relaxed) == FD_NONE
 				   ? -1
 				   : e->info.fake_slot;
-	bool old_udp = atomic_load_explicit(&e->kind, memory_order_relaxed) == FD_UDP;
-	int old_ctl = old_udp ? e->info.ctl_fd : -1;
+	bool old_holds = holds_ctl(atomic_load_explicit(&e->kind, memory_order_relaxed));
+	int old_ctl = old_holds ? e->info.ctl_fd : -1;
 
 	if (info->fake_slot >= 0)
 		fakedns_hold((uint32_t)info->fake_slot, 1);

@@ -10,6 +10,7 @@
 
 #include "deadline.h"
 #include "dial.h"
+#include "dns_intercept.h"
 #include "fakedns.h"
 #include "fdtable.h"
 #include "log.h"
@@ -56,6 +57,15 @@ static int fail(enum failure f, const struct failure_ctx *ctx)
 }
 
 int tcp_connect(int fd, const struct sockaddr *addr, socklen_t len)
+{
+	struct sockaddr_storage dst;
+
+	if (addr_normalize(addr, len, &dst) && dns_intercepts(proxy_config(), &dst))
+		return dns_tcp_connect(fd, &dst);
+	return tcp_connect_to(fd, addr, len);
+}
+
+int tcp_connect_to(int fd, const struct sockaddr *addr, socklen_t len)
 {
 	struct sockaddr_storage dst;
 	struct failure_ctx ctx;

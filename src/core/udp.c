@@ -11,14 +11,13 @@
 #include <sys/uio.h>
 
 #include "deadline.h"
+#include "dns_intercept.h"
 #include "dial.h"
 #include "fdtable.h"
 #include "log.h"
 #include "real.h"
 #include "route.h"
 
-/* Control connections sit above the fds programs usually count on. */
-#define CTL_FD_MIN 256
 #define IOV_MAX_HERE 64
 
 static bool socket_is_dgram(int fd)
@@ -45,11 +44,14 @@ bool udp_wants_send(int fd, const struct sockaddr *addr, socklen_t len)
 {
 	struct sockaddr_storage dst;
 
+	const struct proxy *p;
+
 	if (fdtable_kind(fd) == FD_UDP)
 		return true;
 	if (addr == NULL || !addr_normalize(addr, len, &dst))
 		return false;
-	return !route_is_direct(proxy_config(), &dst) && socket_is_dgram(fd);
+	p = proxy_config();
+	return (dns_intercepts(p, &dst) || !route_is_direct(p, &dst)) && socket_is_dgram(fd);
 }
 
 static int refuse_not_udp(const struct sockaddr_storage *dst)
@@ -132,21 +134,6 @@ static bool ctl_alive(const struct fd_info *info)
 	return real()->poll(&pfd, 1, 0) == 0;
 }
 
-/* A control connection placed high and close-on-exec, out of the way. */
-static int ctl_socket(int family)
-{
-	int fd = real()->socket(family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	int high;
-
-	if (fd < 0)
-		return -1;
-	high = real()->fcntl(fd, F_DUPFD_CLOEXEC, CTL_FD_MIN);
-	if (high < 0)
-		return fd;
-	real()->close(fd);
-	return high;
-}
-
 /* The relay: BND.ADDR, or the proxy's own address when unspecified. */
 static bool relay_of(const struct proxy *p, const struct socks5_addr *bnd, int family,
 		     struct sockaddr_storage *out)
@@ -200,7 +187,7 @@ static enum failure associate(int fd, const struct proxy *p, struct fd_info *inf
 		ctx->detail = "an IPv6-only socket cannot reach an IPv4 proxy's relay";
 		return FAIL_FAMILY;
 	}
-	ctl = ctl_socket(ctl_family);
+	ctl = internal_socket(ctl_family, SOCK_STREAM | SOCK_NONBLOCK);
 	if (ctl < 0) {
 		ctx->sys_errno = errno;
 		return FAIL_PROXY_CONNECT;
@@ -308,31 +295,20 @@ static ssize_t relay_send(int fd, const struct fd_info *info, const struct targe
 	return n < 0 ? -1 : n < hlen ? 0 : n - hlen;
 }
 
-ssize_t udp_sendmsg(int fd, const struct msghdr *msg, int flags)
+static ssize_t send_to(int fd, struct fd_info *info, bool known, const struct sockaddr_storage *dst,
+		       const struct msghdr *msg, int flags)
 {
-	struct fd_info info;
-	struct sockaddr_storage dst;
 	struct failure_ctx ctx;
 	struct target t;
-	const struct proxy *p;
-	bool known = fdtable_get(fd, &info) && info.kind == FD_UDP;
+	const struct proxy *p = proxy_get();
 
-	if (msg->msg_name != NULL) {
-		if (!addr_normalize(msg->msg_name, msg->msg_namelen, &dst))
-			return real()->sendmsg(fd, msg, flags);
-	} else if (known && info.peer.ss_family != 0) {
-		dst = info.peer;
-	} else {
+	if (route_is_direct(p, dst))
 		return real()->sendmsg(fd, msg, flags);
-	}
-	p = proxy_get();
-	if (route_is_direct(p, &dst))
-		return real()->sendmsg(fd, msg, flags);
-	bool known_placeholder = target_of(&dst, &t);
+	bool known_placeholder = target_of(dst, &t);
 	proxy_failure_ctx(p, t.display, &ctx);
 	if (!known && !socket_is_udp(fd))
-		return refuse_not_udp(&dst);
-	if (is_group_address(&dst)) {
+		return refuse_not_udp(dst);
+	if (is_group_address(dst)) {
 		errno = EPERM;
 		log_msg(LOG_ERROR, "not sending to %s: multicast and broadcast cannot cross a SOCKS5 proxy",
 			t.display);
@@ -347,18 +323,83 @@ ssize_t udp_sendmsg(int fd, const struct msghdr *msg, int flags)
 	if (p->unusable != FAIL_NONE)
 		return fail(p->unusable, &ctx);
 	if (!known)
-		new_udp_info(&info);
-	bool fresh = !ctl_alive(&info);
+		new_udp_info(info);
+	bool fresh = !ctl_alive(info);
 	if (fresh) {
-		enum failure f = associate(fd, p, &info, &ctx);
+		enum failure f = associate(fd, p, info, &ctx);
 		if (f != FAIL_NONE)
 			return fail(f, &ctx);
 	}
-	struct fd_info before = info;
-	note_name(&info, &t, dst.ss_family);
-	if (fresh || memcmp(&before.names, &info.names, sizeof(info.names)) != 0)
-		fdtable_set(fd, &info);
-	return relay_send(fd, &info, &t, msg, flags);
+	struct fd_info before = *info;
+	note_name(info, &t, dst->ss_family);
+	if (fresh || memcmp(&before.names, &info->names, sizeof(info->names)) != 0)
+		fdtable_set(fd, info);
+	return relay_send(fd, info, &t, msg, flags);
+}
+
+/* Where a send goes: its address, else the emulated connect's peer. */
+static bool destination(const struct msghdr *msg, const struct fd_info *info, bool known,
+			struct sockaddr_storage *dst)
+{
+	if (msg->msg_name != NULL)
+		return addr_normalize(msg->msg_name, msg->msg_namelen, dst);
+	*dst = known ? info->peer : (struct sockaddr_storage){ 0 };
+	return dst->ss_family != 0;
+}
+
+ssize_t udp_sendmsg(int fd, const struct msghdr *msg, int flags)
+{
+	struct fd_info info;
+	struct sockaddr_storage dst;
+	bool known = fdtable_get(fd, &info) && info.kind == FD_UDP;
+
+	if (!destination(msg, &info, known, &dst))
+		return real()->sendmsg(fd, msg, flags);
+	if (dns_intercepts(proxy_config(), &dst) && (known || socket_is_udp(fd)))
+		return dns_udp_send(fd, &dst, msg, flags);
+	return send_to(fd, &info, known, &dst, msg, flags);
+}
+
+ssize_t udp_sendmsg_to(int fd, const struct msghdr *msg)
+{
+	struct fd_info info;
+	struct sockaddr_storage dst;
+	bool known = fdtable_get(fd, &info) && info.kind == FD_UDP;
+
+	if (!addr_normalize(msg->msg_name, msg->msg_namelen, &dst))
+		return real()->sendmsg(fd, msg, 0);
+	return send_to(fd, &info, known, &dst, msg, 0);
+}
+
+enum failure udp_associate(int fd, struct failure_ctx *ctx)
+{
+	const struct proxy *p = proxy_get();
+	struct fd_info info;
+	enum failure f;
+
+	proxy_failure_ctx(p, ctx->dest, ctx);
+	ctx->command = "UDP ASSOCIATE";
+	if (p->unusable != FAIL_NONE)
+		return p->unusable;
+	new_udp_info(&info);
+	f = associate(fd, p, &info, ctx);
+	if (f == FAIL_NONE && !fdtable_set(fd, &info))
+		return FAIL_PROXY_IO;
+	return f;
+}
+
+bool udp_note_nameserver(int fd, const struct sockaddr_storage *ns)
+{
+	struct fd_info info;
+
+	if (!fdtable_get(fd, &info) || info.kind != FD_UDP)
+		new_udp_info(&info);
+	else if (addr_equal(&info.dns_ns, ns))
+		return true;
+	if (bind_if_unbound(fd, socket_family(fd), false) < 0)
+		return false;
+	info.dns_ns = *ns;
+	return fdtable_set(fd, &info);
 }
 
 /* The placeholder a reply from this port stands for, if one name used it. */
@@ -426,6 +467,35 @@ static void report_source(int fd, const struct sockaddr_storage *src, struct msg
 	msg->msg_namelen = full;
 }
 
+/*
+ * A datagram not from the relay, as the kernel gives it, except that the
+ * library's DNS answers are reported from the nameserver asked.
+ */
+static ssize_t recv_plain(int fd, const struct fd_info *info, struct msghdr *msg, int flags)
+{
+	struct sockaddr_storage from, src;
+	struct msghdr in = *msg;
+	ssize_t n;
+
+	in.msg_name = &from;
+	in.msg_namelen = sizeof(from);
+	n = real()->recvmsg(fd, &in, flags);
+	if (n < 0)
+		return -1;
+	msg->msg_flags = in.msg_flags;
+	msg->msg_controllen = in.msg_controllen;
+	if (!addr_normalize((struct sockaddr *)&from, in.msg_namelen, &src)) {
+		if (msg->msg_name != NULL)
+			memcpy(msg->msg_name, &from, msg->msg_namelen < in.msg_namelen ? msg->msg_namelen : in.msg_namelen);
+		msg->msg_namelen = in.msg_namelen;
+		return n;
+	}
+	if (dns_from_responder(&src))
+		src = info->dns_ns.ss_family != 0 ? info->dns_ns : info->peer;
+	report_source(fd, &src, msg);
+	return n;
+}
+
 static void drop_one(int fd, int flags)
 {
 	uint8_t byte;
@@ -444,8 +514,10 @@ ssize_t udp_recvmsg(int fd, struct msghdr *msg, int flags)
 	struct fd_info info;
 	const struct proxy *p;
 
-	if (!fdtable_get(fd, &info) || info.kind != FD_UDP || info.ctl_fd < 0)
+	if (!fdtable_get(fd, &info) || info.kind != FD_UDP)
 		return real()->recvmsg(fd, msg, flags);
+	if (info.ctl_fd < 0)
+		return recv_plain(fd, &info, msg, flags);
 	p = proxy_get();
 	for (;;) {
 		uint8_t hdr[SOCKS5_MAX_MSG];
@@ -464,8 +536,8 @@ ssize_t udp_recvmsg(int fd, struct msghdr *msg, int flags)
 		struct sockaddr_storage relay;
 		addr_normalize((struct sockaddr *)&info.relay, addr_len(&info.relay), &relay);
 		if (!addr_equal(&src, &relay)) {
-			if (route_is_direct(p, &src))
-				return real()->recvmsg(fd, msg, flags);
+			if (route_is_direct(p, &src) || dns_from_responder(&src))
+				return recv_plain(fd, &info, msg, flags);
 			drop_one(fd, flags);
 			continue;
 		}
@@ -491,6 +563,20 @@ ssize_t udp_recvmsg(int fd, struct msghdr *msg, int flags)
 	}
 }
 
+/* The peer a connected socket's sends go to, and its receives report. */
+static int emulate_connect(int fd, struct fd_info *info, bool known, const struct sockaddr_storage *peer,
+			   int32_t fake_slot, bool need_v4mapped)
+{
+	if (!known)
+		new_udp_info(info);
+	if (bind_if_unbound(fd, socket_family(fd), need_v4mapped) < 0)
+		return -1;
+	info->peer = *peer;
+	info->fake_slot = fake_slot;
+	fdtable_set(fd, info);
+	return 0;
+}
+
 int udp_connect(int fd, const struct sockaddr *addr, socklen_t len)
 {
 	struct fd_info info;
@@ -499,8 +585,11 @@ int udp_connect(int fd, const struct sockaddr *addr, socklen_t len)
 	struct target t;
 	const struct proxy *p;
 	bool known = fdtable_get(fd, &info) && info.kind == FD_UDP;
+	bool valid = addr_normalize(addr, len, &dst);
 
-	if (!addr_normalize(addr, len, &dst) || route_is_direct((p = proxy_get()), &dst)) {
+	if (valid && dns_intercepts(proxy_config(), &dst) && socket_is_udp(fd))
+		return emulate_connect(fd, &info, known, &dst, -1, false);
+	if (!valid || route_is_direct((p = proxy_get()), &dst)) {
 		if (known && info.peer.ss_family != 0) {
 			info.peer.ss_family = 0;
 			info.fake_slot = -1;
@@ -515,12 +604,6 @@ int udp_connect(int fd, const struct sockaddr *addr, socklen_t len)
 		ctx.dest = t.display;
 		return fail(FAIL_UNKNOWN_PLACEHOLDER, &ctx);
 	}
-	if (!known)
-		new_udp_info(&info);
-	if (bind_if_unbound(fd, socket_family(fd), p->naddr > 0 && p->addr[0].ss_family == AF_INET) < 0)
-		return -1;
-	info.peer = dst;
-	info.fake_slot = t.fake_slot;
-	fdtable_set(fd, &info);
-	return 0;
+	return emulate_connect(fd, &info, known, &dst, t.fake_slot,
+			       p->naddr > 0 && p->addr[0].ss_family == AF_INET);
 }

@@ -256,6 +256,35 @@ int dns_parse_query(const uint8_t *msg, size_t len, struct dns_query *out)
 	return walk_records(msg, len, out->question_end, out);
 }
 
+int dns_check_reply(uint8_t *msg, size_t len, const struct dns_query *query, size_t max_len)
+{
+	size_t off = DNS_HEADER_LEN;
+	char name[DNS_NAME_MAX + 1];
+	int rc;
+
+	if (len < DNS_HEADER_LEN)
+		return DNS_ERR_SHORT;
+	if (get16(msg) != query->id || !(get16(msg + 2) & DNS_FLAG_QR) || get16(msg + 4) != 1)
+		return DNS_ERR_FORMAT;
+	rc = dns_read_name(msg, len, &off, name);
+	if (rc < 0)
+		return rc;
+	if (len - off < 4)
+		return DNS_ERR_SHORT;
+	if (strcmp(name, query->name) != 0 || get16(msg + off) != query->qtype ||
+	    get16(msg + off + 2) != query->qclass)
+		return DNS_ERR_FORMAT;
+	off += 4;
+	if (len <= max_len)
+		return (int)len;
+	/* Too big for the requester: the question alone, with TC. */
+	if (off > max_len)
+		return DNS_ERR_SPACE;
+	put16(msg + 2, get16(msg + 2) | DNS_FLAG_TC);
+	memset(msg + 6, 0, 6);
+	return (int)off;
+}
+
 /* Bytes the answer takes on the wire, or a dns_err for one we cannot write. */
 static int answer_len(const struct dns_answer *a)
 {

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "dial.h"
+#include "dns_intercept.h"
 #include "fdtable.h"
 #include "hook.h"
 #include "real.h"
@@ -41,6 +42,15 @@ static ssize_t send_one(int fd, const void *buf, size_t n, int flags, const stru
 	return udp_sendmsg(fd, &msg, flags);
 }
 
+/* A send on a connection to a nameserver the library serves. */
+static ssize_t served_send(int fd, const void *buf, size_t n, int flags)
+{
+	struct iovec iov = { .iov_base = (void *)buf, .iov_len = n };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
+
+	return dns_tcp_sendmsg(fd, &msg, flags);
+}
+
 static ssize_t recv_one(int fd, void *buf, size_t n, int flags, struct sockaddr *addr,
 			socklen_t *len)
 {
@@ -63,6 +73,8 @@ HOOK ssize_t sendto(int fd, const void *buf, size_t n, int flags, const struct s
 			return -1;
 		return r->sendto(fd, buf, n, flags & ~MSG_FASTOPEN, NULL, 0);
 	}
+	if (fdtable_kind(fd) == FD_DNS_TCP)
+		return served_send(fd, buf, n, flags);
 	if (!udp_wants_send(fd, addr, len))
 		return r->sendto(fd, buf, n, flags, addr, len);
 	return send_one(fd, buf, n, flags, addr, len);
@@ -81,6 +93,8 @@ HOOK ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
 		plain.msg_namelen = 0;
 		return r->sendmsg(fd, &plain, flags & ~MSG_FASTOPEN);
 	}
+	if (msg != NULL && fdtable_kind(fd) == FD_DNS_TCP)
+		return dns_tcp_sendmsg(fd, msg, flags);
 	if (msg == NULL || !udp_wants_send(fd, msg->msg_name, msg->msg_namelen))
 		return r->sendmsg(fd, msg, flags);
 	return udp_sendmsg(fd, msg, flags);
@@ -115,16 +129,37 @@ HOOK int sendmmsg(int fd, struct mmsghdr *vec, unsigned int vlen, int flags)
 
 HOOK ssize_t send(int fd, const void *buf, size_t n, int flags)
 {
-	if (fdtable_kind(fd) != FD_UDP)
-		return real()->send(fd, buf, n, flags);
-	return send_one(fd, buf, n, flags, NULL, 0);
+	enum fd_kind kind = fdtable_kind(fd);
+
+	if (kind == FD_UDP)
+		return send_one(fd, buf, n, flags, NULL, 0);
+	if (kind == FD_DNS_TCP)
+		return served_send(fd, buf, n, flags);
+	return real()->send(fd, buf, n, flags);
 }
 
 HOOK ssize_t write(int fd, const void *buf, size_t n)
 {
-	if (fdtable_kind(fd) != FD_UDP)
-		return real()->write(fd, buf, n);
-	return send_one(fd, buf, n, 0, NULL, 0);
+	enum fd_kind kind = fdtable_kind(fd);
+
+	if (kind == FD_UDP)
+		return send_one(fd, buf, n, 0, NULL, 0);
+	if (kind == FD_DNS_TCP)
+		return served_send(fd, buf, n, 0);
+	return real()->write(fd, buf, n);
+}
+
+/* libuv and others write a DNS-over-TCP length and message as two buffers. */
+HOOK ssize_t writev(int fd, const struct iovec *iov, int iovcnt)
+{
+	enum fd_kind kind = fdtable_kind(fd);
+	struct msghdr msg = { .msg_iov = (struct iovec *)iov, .msg_iovlen = iovcnt > 0 ? (size_t)iovcnt : 0 };
+
+	if (kind == FD_UDP)
+		return udp_sendmsg(fd, &msg, 0);
+	if (kind == FD_DNS_TCP)
+		return dns_tcp_sendmsg(fd, &msg, 0);
+	return real()->writev(fd, iov, iovcnt);
 }
 
 HOOK ssize_t recvfrom(int fd, void *buf, size_t n, int flags, struct sockaddr *addr, socklen_t *len)

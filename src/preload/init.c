@@ -8,6 +8,7 @@
  */
 #include <pthread.h>
 
+#include "dns_intercept.h"
 #include "fakedns.h"
 #include "fdtable.h"
 #include "proxy.h"
@@ -19,10 +20,12 @@ static void prepare(void)
 	fakedns_fork_prepare();
 	fdtable_fork_lock();
 	route_fork_lock();
+	dns_intercept_fork_lock();
 }
 
 static void release(void)
 {
+	dns_intercept_fork_unlock();
 	route_fork_unlock();
 	fdtable_fork_unlock();
 }

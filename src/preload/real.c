@@ -44,6 +44,7 @@ void real_resolve(void)
 	RESOLVE(recv);
 	RESOLVE(sendto);
 	RESOLVE(sendmsg);
+	RESOLVE(writev);
 	RESOLVE(sendmmsg);
 	RESOLVE(recvfrom);
 	RESOLVE(recvmsg);

@@ -86,6 +86,58 @@ void addr_format(const struct sockaddr_storage *ss, char out[ADDR_STRLEN])
 	}
 }
 
+static bool parse_port(const char *text, uint16_t *port)
+{
+	char *end;
+	unsigned long n;
+
+	if (*text < '0' || *text > '9')
+		return false;
+	n = strtoul(text, &end, 10);
+	if (*end != '\0' || n == 0 || n > 65535)
+		return false;
+	*port = (uint16_t)n;
+	return true;
+}
+
+bool addr_parse(const char *text, uint16_t default_port, struct sockaddr_storage *out)
+{
+	char host[INET6_ADDRSTRLEN + 2];
+	const char *port = NULL, *end;
+	uint16_t portnum = default_port;
+	size_t len;
+
+	memset(out, 0, sizeof(*out));
+	if (text[0] == '[') {
+		end = strchr(text, ']');
+		if (end == NULL || (end[1] != '\0' && end[1] != ':'))
+			return false;
+		text++;
+		port = end[1] == ':' ? end + 2 : NULL;
+	} else {
+		const char *colon = strchr(text, ':');
+		bool v4 = colon != NULL && strchr(colon + 1, ':') == NULL;
+		end = v4 ? colon : text + strlen(text);
+		port = v4 ? colon + 1 : NULL;
+	}
+	len = (size_t)(end - text);
+	if (len == 0 || len >= sizeof(host) || (port != NULL && !parse_port(port, &portnum)))
+		return false;
+	memcpy(host, text, len);
+	host[len] = '\0';
+
+	struct sockaddr_in6 in6 = { .sin6_family = AF_INET6, .sin6_port = htons(portnum) };
+	struct sockaddr_in *in = (struct sockaddr_in *)out;
+	if (inet_pton(AF_INET, host, &in->sin_addr) == 1) {
+		in->sin_family = AF_INET;
+		in->sin_port = htons(portnum);
+		return true;
+	}
+	if (inet_pton(AF_INET6, host, &in6.sin6_addr) != 1)
+		return false;
+	return addr_normalize((struct sockaddr *)&in6, sizeof(in6), out);
+}
+
 static bool parse_prefix(const char *text, unsigned max, uint8_t *prefix)
 {
 	char *end;

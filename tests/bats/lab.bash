@@ -14,7 +14,8 @@
 # CLIENT_DNS4 and CLIENT_DNS_STUB (the client's unanswered nameservers),
 # CLIENT_HOSTNAME. UDP: UDP_ECHO_PORT (the world's UDP echo, both
 # addresses), WORLD_DNS4/WORLD_DNS6 and WORLD_DNS_PORT (the world's DNS
-# server: A/AAAA for WWW_NAME, NXDOMAIN otherwise; its log WORLD_DNS_LOG).
+# server, UDP and TCP: A/AAAA for WWW_NAME, MX and TXT for example.test,
+# NXDOMAIN otherwise; its log WORLD_DNS_LOG).
 
 bats_require_minimum_version 1.5.0
 load '/usr/lib/bats/bats-support/load'

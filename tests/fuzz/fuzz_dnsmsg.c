@@ -4,7 +4,9 @@
  * Each input is parsed as a query; when that succeeds, a reply with one A
  * answer is built (and, with the input's last byte as a small cap, a reply
  * into a cramped buffer) and its question is read back, which must give
- * the query's name. dns_read_name also runs at every offset of the input,
+ * the query's name. The input is also checked as an upstream's reply to
+ * a fixed query (dns_check_reply, with a limit from its first byte), in
+ * an exactly-sized copy since it rewrites in place. dns_read_name also runs at every offset of the input,
  * and the name it returns is written back out and read again. The
  * sanitizers catch any read past len or write past cap; the asserts catch
  * replies that do not say what the query asked.
@@ -75,6 +77,24 @@ static void fuzz_names(const uint8_t *data, size_t size)
 	}
 }
 
+static void fuzz_upstream_reply(const uint8_t *data, size_t size)
+{
+	static const uint8_t query[] = { 0x12, 0x34, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 7, 'e', 'x', 'a', 'm', 'p',
+					 'l', 'e', 4, 't', 'e', 's', 't', 0, 0, 15, 0, 1 };
+	struct dns_query q;
+	size_t limit = size ? (size_t)data[0] * 4 : 0;
+	uint8_t *copy = malloc(size ? size : 1);
+	int len;
+
+	assert(dns_parse_query(query, sizeof(query), &q) == 0);
+	memcpy(copy, data, size);
+	len = dns_check_reply(copy, size, &q, limit);
+	assert(len < 0 || ((size_t)len <= size && ((size_t)len <= limit || (size_t)len == size)));
+	if (len >= 0 && (size_t)len < size)
+		assert((size_t)len == q.question_end && (copy[2] & 0x02));
+	free(copy);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct dns_query q;
@@ -85,6 +105,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size > DNS_MSG_MAX)
 		return 0;
 	fuzz_names(data, size);
+	fuzz_upstream_reply(data, size);
 	if (dns_parse_query(data, size, &q) != 0)
 		return 0;
 	assert(q.question_end <= size && q.udp_size >= DNS_UDP_DEFAULT);

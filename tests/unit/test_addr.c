@@ -409,6 +409,46 @@ START_TEST(test_cidr_match_every_prefix)
 }
 END_TEST
 
+/* addr_parse: the text, and what addr_format gives back (NULL: refused). */
+static const struct {
+	const char *text;
+	const char *formatted;
+} parses[] = {
+	{ "203.0.113.10", "203.0.113.10:53" },
+	{ "203.0.113.10:5353", "203.0.113.10:5353" },
+	{ "[2001:db8::1]:853", "[2001:db8::1]:853" },
+	{ "[2001:db8::1]", "[2001:db8::1]:53" },
+	{ "2001:db8::1", "[2001:db8::1]:53" },
+	{ "::ffff:198.51.100.7", "198.51.100.7:53" },
+	{ "[::ffff:198.51.100.7]:99", "198.51.100.7:99" },
+	{ "203.0.113.10:0", NULL },
+	{ "203.0.113.10:65536", NULL },
+	{ "203.0.113.10:", NULL },
+	{ "203.0.113.10:5x", NULL },
+	{ "203.0.113.10:-1", NULL },
+	{ "dns.example.test:53", NULL },
+	{ "[2001:db8::1]x", NULL },
+	{ "[2001:db8::1", NULL },
+	{ "[]:53", NULL },
+	{ ":53", NULL },
+	{ "", NULL },
+	{ "2001:db8:::1", NULL },
+};
+
+START_TEST(test_parse)
+{
+	struct sockaddr_storage ss;
+	char text[ADDR_STRLEN];
+	bool ok = addr_parse(parses[_i].text, 53, &ss);
+
+	ck_assert_msg(ok == (parses[_i].formatted != NULL), "\"%s\"", parses[_i].text);
+	if (!ok)
+		return;
+	addr_format(&ss, text);
+	ck_assert_str_eq(text, parses[_i].formatted);
+}
+END_TEST
+
 static Suite *addr_suite(void)
 {
 	Suite *s = suite_create("addr");
@@ -423,6 +463,7 @@ static Suite *addr_suite(void)
 	tcase_add_loop_test(tc_addr, test_equal, 0, (int)ARRAY_LEN(equals));
 	tcase_add_loop_test(tc_addr, test_format, 0, (int)ARRAY_LEN(formats));
 	tcase_add_test(tc_addr, test_format_fits);
+	tcase_add_loop_test(tc_addr, test_parse, 0, (int)ARRAY_LEN(parses));
 	suite_add_tcase(s, tc_addr);
 
 	tcase_add_loop_test(tc_cidr, test_cidr_parse, 0, (int)ARRAY_LEN(cidrs));

@@ -147,6 +147,8 @@ START_TEST(test_defaults)
 	ck_assert(!cfg.has_proxy && !cfg.has_user && !cfg.has_pass);
 	ck_assert_str_eq(cfg.error, "");
 	ck_assert_str_eq(cfg.log_file, "");
+	ck_assert(cfg.dns_intercept);
+	ck_assert_int_eq(cfg.dns_upstream.ss_family, 0);
 	ck_assert_uint_eq(cfg.ndirect, 2);
 	ck_assert_int_eq(cfg.direct[0].family, AF_INET);
 	ck_assert_uint_eq(cfg.direct[0].prefix, 8);
@@ -160,7 +162,8 @@ END_TEST
 
 /* ----------------------------------------------------------- config_set */
 
-enum field { F_NONE, F_PROXY, F_USER, F_PASS, F_DIRECT, F_TIMEOUT, F_LOG, F_LOG_FILE };
+enum field { F_NONE, F_PROXY, F_USER, F_PASS, F_DIRECT, F_TIMEOUT, F_LOG, F_LOG_FILE, F_DNS_INTERCEPT,
+	     F_DNS_UPSTREAM };
 
 static const struct set_case {
 	const char *key;
@@ -241,10 +244,32 @@ static const struct set_case {
 	{ "log_file", "/tmp/socksify-test.log", true, F_LOG_FILE, "/tmp/socksify-test.log", 0 },
 	{ "log_file", "", false, F_NONE, NULL, 0 },
 
+	{ "dns_intercept", "off", true, F_DNS_INTERCEPT, NULL, 0 },
+	{ "dns_intercept", "on", true, F_DNS_INTERCEPT, NULL, 1 },
+	{ "dns_intercept", "maybe", false, F_NONE, NULL, 0 },
+	{ "dns_upstream", "203.0.113.10", true, F_DNS_UPSTREAM, "203.0.113.10:53", 0 },
+	{ "dns_upstream", "[2001:db8::53]:5353", true, F_DNS_UPSTREAM, "[2001:db8::53]:5353", 0 },
+	{ "dns_upstream", "none", true, F_DNS_UPSTREAM, "", 0 },
+	{ "dns_upstream", "", true, F_DNS_UPSTREAM, "", 0 },
+	{ "dns_upstream", "dns.example.test", false, F_NONE, NULL, 0 },
+	{ "dns_upstream", "198.51.100.9:0", false, F_NONE, NULL, 0 },
+
 	{ "no_such_key", "1", false, F_NONE, NULL, 0 },
 	{ "Proxy", "socks5://proxy.test", false, F_NONE, NULL, 0 },
 	{ "", "1", false, F_NONE, NULL, 0 },
 };
+
+static void check_upstream(const struct config *cfg, const char *want)
+{
+	char text[ADDR_STRLEN];
+
+	if (want[0] == '\0') {
+		ck_assert_int_eq(cfg->dns_upstream.ss_family, 0);
+		return;
+	}
+	addr_format(&cfg->dns_upstream, text);
+	ck_assert_str_eq(text, want);
+}
 
 static void check_field(const struct set_case *c, const struct config *cfg, const char *value)
 {
@@ -277,6 +302,12 @@ static void check_field(const struct set_case *c, const struct config *cfg, cons
 		break;
 	case F_LOG_FILE:
 		ck_assert_str_eq(cfg->log_file, c->want_str);
+		break;
+	case F_DNS_INTERCEPT:
+		ck_assert_int_eq(cfg->dns_intercept, c->want_num);
+		break;
+	case F_DNS_UPSTREAM:
+		check_upstream(cfg, c->want_str);
 		break;
 	}
 }

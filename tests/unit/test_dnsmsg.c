@@ -1000,6 +1000,100 @@ static void fill_answers_40(void)
 	}
 }
 
+/* ------------------------------------------------- replies from upstream */
+
+/* The reply to queries[Q_A] with answer_a, as an upstream would send it. */
+static int upstream_reply(uint8_t *out, size_t cap, struct dns_query *q)
+{
+	ck_assert_int_eq(parse_copy(queries[Q_A].wire, queries[Q_A].len, q), 0);
+	return dns_build_reply(out, cap, queries[Q_A].wire, q, DNS_RCODE_NOERROR, &answer_a, 1, 512);
+}
+
+START_TEST(test_check_reply_fits)
+{
+	uint8_t buf[512];
+	struct dns_query q;
+	int len = upstream_reply(buf, sizeof(buf), &q);
+
+	ck_assert_int_gt(len, 0);
+	ck_assert_int_eq(dns_check_reply(buf, (size_t)len, &q, 512), len);
+	ck_assert_int_eq(dns_check_reply(buf, (size_t)len, &q, (size_t)len), len);
+}
+END_TEST
+
+START_TEST(test_check_reply_truncates)
+{
+	uint8_t buf[512];
+	struct dns_query q;
+	int len = upstream_reply(buf, sizeof(buf), &q);
+	int cut = dns_check_reply(buf, (size_t)len, &q, (size_t)len - 1);
+
+	ck_assert_int_eq(cut, (int)q.question_end);
+	ck_assert(buf[2] & (DNS_FLAG_TC >> 8));
+	for (int i = 6; i < 12; i++)
+		ck_assert_int_eq(buf[i], 0);
+	ck_assert_int_eq(buf[5], 1); /* the question stays */
+}
+END_TEST
+
+START_TEST(test_check_reply_question_too_big)
+{
+	uint8_t buf[512];
+	struct dns_query q;
+	int len = upstream_reply(buf, sizeof(buf), &q);
+
+	ck_assert_int_eq(dns_check_reply(buf, (size_t)len, &q, q.question_end - 1), DNS_ERR_SPACE);
+}
+END_TEST
+
+/* Byte offset to corrupt, and the error that gives. */
+static const struct {
+	const char *what;
+	size_t off;
+	uint8_t value;
+	int err;
+} mismatches[] = {
+	{ "another ID", 1, 0x35, DNS_ERR_FORMAT },
+	{ "QR clear", 2, 0x01, DNS_ERR_FORMAT },
+	{ "two questions", 5, 2, DNS_ERR_FORMAT },
+	{ "another name", 13, 'x', DNS_ERR_FORMAT },
+	{ "another type", 26, 28, DNS_ERR_FORMAT },
+	{ "another class", 28, 3, DNS_ERR_FORMAT },
+	{ "a bad label", 12, 0x80, DNS_ERR_NAME },
+};
+
+START_TEST(test_check_reply_mismatch)
+{
+	uint8_t buf[512];
+	struct dns_query q;
+	int len = upstream_reply(buf, sizeof(buf), &q);
+
+	buf[mismatches[_i].off] = mismatches[_i].value;
+	ck_assert_msg(dns_check_reply(buf, (size_t)len, &q, 512) == mismatches[_i].err, "%s",
+		      mismatches[_i].what);
+}
+END_TEST
+
+/* Every prefix: an error before the question ends, its own length after. */
+START_TEST(test_check_reply_prefixes)
+{
+	uint8_t buf[512];
+	struct dns_query q;
+	int len = upstream_reply(buf, sizeof(buf), &q);
+
+	for (int n = 0; n <= len; n++) {
+		uint8_t *copy = dup_exact(buf, (size_t)n);
+		int rc = dns_check_reply(copy, (size_t)n, &q, 512);
+
+		if ((size_t)n < q.question_end)
+			ck_assert_msg(rc < 0, "prefix %d: %d", n, rc);
+		else
+			ck_assert_int_eq(rc, n);
+		free(copy);
+	}
+}
+END_TEST
+
 static Suite *dnsmsg_suite(void)
 {
 	Suite *s = suite_create("dnsmsg");
@@ -1037,6 +1131,14 @@ static Suite *dnsmsg_suite(void)
 	tcase_add_test(tc, test_reply_40_fit_in_1232);
 	tcase_add_test(tc, test_reply_max_len_below_question);
 	tcase_add_test(tc, test_reply_bad_arguments);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("upstream");
+	tcase_add_test(tc, test_check_reply_fits);
+	tcase_add_test(tc, test_check_reply_truncates);
+	tcase_add_test(tc, test_check_reply_question_too_big);
+	tcase_add_loop_test(tc, test_check_reply_mismatch, 0, (int)ARRAY_LEN(mismatches));
+	tcase_add_test(tc, test_check_reply_prefixes);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("reverse");
