@@ -267,6 +267,50 @@ one_dns_upstream_line() {
 		fail "getpeername is not $CLIENT_DNS4 port 53: $output"
 }
 
+@test "malformed queries get no answer and break nothing; the next good query on the socket is answered" {
+	# garbage, a truncated query, a reply (QR set) and two questions: no
+	# answer to any, then a good query on the same UDP socket and TCP
+	# connection is answered
+	cat >"$NOBODY_DIR/malformed.py" <<'PY'
+import socket, struct, sys
+ns = sys.argv[1]
+def query(name, ident, flags=0x0100, qd=1):
+    q = b"".join(bytes([len(l)]) + l.encode() for l in name.split(".")) + b"\0" + struct.pack("!HH", 1, 1)
+    return struct.pack("!HHHHHH", ident, flags, qd, 0, 0, 0) + q * qd
+bad = [b"\xff" * 7, query("www.example.test", 1)[:20], query("www.example.test", 2, flags=0x8100),
+       query("www.example.test", 3, qd=2), b"\x00\x04\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00\xc0\x0c\x00\x01\x00\x01"]
+u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+u.settimeout(0.5)
+for b in bad:
+    u.sendto(b, (ns, 53))
+try:
+    print("udp unexpected answer", u.recvfrom(512))
+except socket.timeout:
+    print("udp no answer")
+u.settimeout(5)
+u.sendto(query("www.example.test", 99), (ns, 53))
+data, src = u.recvfrom(512)
+print("udp answer id", struct.unpack("!H", data[:2])[0], "from", src[0], src[1])
+t = socket.create_connection((ns, 53), timeout=5)
+t.sendall(struct.pack("!H", 7) + b"\xff" * 7)
+t.settimeout(2)
+print("tcp after garbage:", "closed" if t.recv(2) == b"" else "answered")
+t = socket.create_connection((ns, 53), timeout=5)
+q = query("www.example.test", 100)
+t.sendall(struct.pack("!H", len(q)) + q)
+n = struct.unpack("!H", t.recv(2))[0]
+print("tcp answer id", struct.unpack("!H", t.recv(n)[:2])[0])
+PY
+	chmod 644 "$NOBODY_DIR/malformed.py"
+	run --separate-stderr nb -- "$PYTHON" "$NOBODY_DIR/malformed.py" "$CLIENT_DNS4"
+	assert_success
+	assert_line "udp no answer"
+	assert_line "udp answer id 99 from $CLIENT_DNS4 53"
+	assert_line "tcp after garbage: closed"
+	assert_line "tcp answer id 100"
+	assert_equal "$stderr" ""
+}
+
 @test "python: a raw query and getaddrinfo use the same table" {
 	# getaddrinfo(other) first: a separate table for the raw queries would
 	# give NAME the placeholder getaddrinfo gave "other"
