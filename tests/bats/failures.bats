@@ -653,7 +653,7 @@ silent_case() {
 	assert_regex "$stderr" 'rejected username "alice"'
 }
 
-@test "SOCKSIFY_LOG_FILE at -v -v: lines go to the file, no password" {
+@test "SOCKSIFY_LOG_FILE at -v -v: lines go to the file with time and pid, no password" {
 	local log="$BATS_TEST_TMPDIR/socksify.log"
 	start_proxy ok
 	SOCKSIFY_LOG_FILE="$log" sxp -v -v -- "${DEST[@]}"
@@ -666,7 +666,7 @@ silent_case() {
 	assert_equal "$stderr" ""
 	run cat "$log"
 	assert_line --partial "connected to 203.0.113.80:80 through 127.0.0.1:"
-	assert_line "socksify: proxy 127.0.0.1:$PORT rejected username \"alice\""
+	assert_line --regexp "^$(date -u +%Y-%m-%d)T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z socksify\[[0-9]+\]: proxy 127\.0\.0\.1:$PORT rejected username \"alice\"\$"
 	assert_no_password "$output"
 }
 
