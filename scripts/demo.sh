@@ -1,7 +1,8 @@
 #!/bin/bash
 # make demo: socksify curl through a throwaway SOCKS5 server that wants a
 # username and password, against a web server reachable only through it.
-# As root: network namespaces and danted (scripts/lab.sh). Otherwise:
+# As root: network namespaces and danted (scripts/lab.sh), curl by name,
+# dig answered by the library, a UDP echo through the relay. Otherwise:
 # microsocks and a web server on loopback, with loopback proxied (-d none).
 # Never touches the real network; cleans up after itself.
 set -euo pipefail
@@ -45,14 +46,20 @@ demo_lab() {
 	lab up
 	# shellcheck disable=SC1091
 	. "$DIR/lab/lab.env"
+	local sx=("$SOCKSIFY" -v -p "socks5://$LAB_USER@$PROXY4:$AUTH_PORT" --password-file "$LAB_PASSWORD_FILE")
+	local udp_echo='import socket,sys; s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM); s.settimeout(5)
+s.sendto(b"hello over UDP",(sys.argv[1],7)); data,src=s.recvfrom(100); print(data.decode(),"<- from",src[0],src[1])'
 
 	say "a client namespace that can reach nothing but the proxy $PROXY4:$AUTH_PORT (danted, user $LAB_USER)"
-	say "socksify -v curl http://$WORLD4/   (the password comes from a file)"
-	ip netns exec "$LAB_CLIENT_NS" "$SOCKSIFY" -v -p "socks5://$LAB_USER@$PROXY4:$AUTH_PORT" \
-		--password-file "$LAB_PASSWORD_FILE" -- curl -sS --max-time 10 "http://$WORLD4/" 2>&1
+	say "socksify -v curl http://$WWW_NAME/   (by name: the proxy resolves it; the password comes from a file)"
+	ip netns exec "$LAB_CLIENT_NS" "${sx[@]}" -- curl -sS --max-time 10 "http://$WWW_NAME/" 2>&1
 	say "danted's log line for that connection"
 	sleep 0.2
 	grep -E 'tcp/connect' "$DANTE_LOG" | tail -n 2 || true
+	say "socksify dig +short $WWW_NAME   (dig's own query, answered with the placeholder curl got)"
+	ip netns exec "$LAB_CLIENT_NS" "${sx[@]}" -- dig +short +time=2 +tries=1 "$WWW_NAME" 2>&1
+	say "socksify python3: a UDP round trip to $ECHO_NAME port 7 through danted's UDP relay"
+	ip netns exec "$LAB_CLIENT_NS" "${sx[@]}" -- python3 -c "$udp_echo" "$ECHO_NAME" 2>&1
 	say "packets that tried to leave the client namespace other than to the proxy: $(lab leaks)"
 }
 
@@ -84,7 +91,7 @@ demo_loopback() {
 }
 
 if [ "$(id -u)" -eq 0 ]; then
-	ensure_tools make cc curl python3 ip nft /usr/sbin/danted microsocks
+	ensure_tools make cc curl dig python3 ip nft /usr/sbin/danted microsocks
 else
 	ensure_tools make cc curl python3 microsocks
 fi

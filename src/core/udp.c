@@ -172,7 +172,7 @@ static enum failure associate(int fd, const struct proxy *p, struct fd_info *inf
 {
 	int family = socket_family(fd);
 	int ctl_family = proxy_addr_for_family(p, family)->ss_family;
-	int64_t deadline = deadline_in(p->cfg.timeout_ms);
+	int64_t started = deadline_now_ms(), deadline = started + p->cfg.timeout_ms;
 	struct socks5_addr me;
 	struct socks5_result res;
 	struct stat st;
@@ -210,7 +210,8 @@ static enum failure associate(int fd, const struct proxy *p, struct fd_info *inf
 	info->ctl_fd = ctl;
 	info->ctl_dev = st.st_dev;
 	info->ctl_ino = st.st_ino;
-	log_msg(LOG_INFO, "UDP association for fd %d through %s", fd, p->display);
+	log_msg(LOG_INFO, "UDP association for %s (fd %d) through %s (%lld ms)", ctx->dest ? ctx->dest : "?", fd,
+		p->display, (long long)(deadline_now_ms() - started));
 	return FAIL_NONE;
 }
 

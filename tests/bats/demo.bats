@@ -8,12 +8,15 @@ load '/usr/lib/bats/bats-assert/load'
 
 REPO="$(cd "$BATS_TEST_DIRNAME/../.." && pwd)"
 
-@test "demo as root: the page through danted, its log line, no leak, nothing left" {
+@test "demo as root: the page by name through danted, its log line, dig, a UDP echo, no leak, nothing left" {
 	run timeout 120 "$REPO/scripts/demo.sh"
 	assert_success
 	assert_output --partial "socksify-lab-marker-"
-	assert_output --regexp "socksify: connected to 203\.0\.113\.10:80 through 198\.51\.100\.1:1080"
+	assert_output --regexp "socksify: connected to www\.example\.test:80 through 198\.51\.100\.1:1080"
 	assert_output --partial "pass(1): tcp/connect"
+	assert_output --regexp "(^|$'\n')198\.18\.0\.1($|$'\n')"
+	assert_output --regexp "hello over UDP <- from 198\.18\.0\.1 7"
+	assert_output --regexp "socksify: UDP association"
 	assert_output --partial "other than to the proxy: 0"
 	run ip netns list
 	refute_output --partial "sxdemo"
