@@ -5,6 +5,7 @@ PREFIX    ?= /usr/local
 BINDIR    ?= $(PREFIX)/bin
 LIBDIR    ?= $(PREFIX)/lib/socksify
 MANDIR    ?= $(PREFIX)/share/man
+DOCDIR    ?= $(PREFIX)/share/doc/socksify
 DESTDIR   ?=
 
 CC        ?= cc
@@ -83,17 +84,23 @@ fuzz:
 demo:
 	./scripts/demo.sh
 
+INSTALLED := $(BINDIR)/socksify $(LIBDIR)/libsocksify.so $(MANDIR)/man1/socksify.1 \
+             $(MANDIR)/man5/socksify.conf.5 $(MANDIR)/man8/libsocksify.8 \
+             $(DOCDIR)/socksify.conf.example
+
 install: all
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(MANDIR)/man1 \
+		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(DOCDIR)
 	install -m 755 $(CLI) $(DESTDIR)$(BINDIR)/socksify
 	install -m 644 $(LIB) $(DESTDIR)$(LIBDIR)/libsocksify.so
 	install -m 644 man/socksify.1 $(DESTDIR)$(MANDIR)/man1/socksify.1
 	install -m 644 man/socksify.conf.5 $(DESTDIR)$(MANDIR)/man5/socksify.conf.5
+	install -m 644 man/libsocksify.8 $(DESTDIR)$(MANDIR)/man8/libsocksify.8
+	install -m 644 man/socksify.conf.example $(DESTDIR)$(DOCDIR)/socksify.conf.example
 
 uninstall:
-	rm -f $(DESTDIR)$(BINDIR)/socksify $(DESTDIR)$(LIBDIR)/libsocksify.so \
-		$(DESTDIR)$(MANDIR)/man1/socksify.1 $(DESTDIR)$(MANDIR)/man5/socksify.conf.5
-	-rmdir $(DESTDIR)$(LIBDIR)
+	rm -f $(addprefix $(DESTDIR),$(INSTALLED))
+	-rmdir $(DESTDIR)$(LIBDIR) $(DESTDIR)$(DOCDIR)
 
 lint:
 	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \

@@ -478,12 +478,15 @@ write_bad_conf() {
 
 # ------------------------------------------------------------ installation
 
-@test "make install: wrapper, library, man pages; the installed wrapper finds its library" {
+INSTALLED_FILES=(bin/socksify lib/socksify/libsocksify.so share/man/man1/socksify.1
+	share/man/man5/socksify.conf.5 share/man/man8/libsocksify.8
+	share/doc/socksify/socksify.conf.example)
+
+@test "make install: wrapper, library, man pages, example configuration; the installed wrapper finds its library" {
 	local dest="$BATS_TEST_TMPDIR/dest" build="$BATS_TEST_TMPDIR/build" f
 	run timeout 300 make -s -C "$ROOT" -j4 B="$build" DESTDIR="$dest" PREFIX=/usr install
 	assert_success
-	for f in bin/socksify lib/socksify/libsocksify.so \
-		share/man/man1/socksify.1 share/man/man5/socksify.conf.5; do
+	for f in "${INSTALLED_FILES[@]}"; do
 		[ -f "$dest/usr/$f" ] || fail "not installed: /usr/$f"
 	done
 	[ -x "$dest/usr/bin/socksify" ]
@@ -498,6 +501,20 @@ write_bad_conf() {
 	assert_line --index 1 "$MARKER"
 	use_stderr
 	assert_line --regexp "^socksify: connected to 127\.0\.0\.1:$CLI_HTTP_PORT through "
+
+	# the example parses: every line a comment, or uncommented a valid key
+	sed 's/^# \([a-z_]* = \)/\1/' "$dest/usr/share/doc/socksify/socksify.conf.example" |
+		grep -v -e '^#' -e '^password_file' -e '^log_file' >"$BATS_TEST_TMPDIR/example.conf"
+	run --separate-stderr timeout 20 ./usr/bin/socksify -c "$BATS_TEST_TMPDIR/example.conf" -- true
+	assert_success
+	assert_equal "$stderr" ""
+
+	run timeout 300 make -s -C "$ROOT" B="$build" DESTDIR="$dest" PREFIX=/usr uninstall
+	assert_success
+	for f in "${INSTALLED_FILES[@]}"; do
+		[ ! -e "$dest/usr/$f" ] || fail "left behind: /usr/$f"
+	done
+	[ ! -e "$dest/usr/lib/socksify" ] && [ ! -e "$dest/usr/share/doc/socksify" ]
 }
 
 # ---------------------------------------------------------------- man pages
@@ -520,4 +537,15 @@ man_warnings() {
 @test "man/socksify.conf.5 renders without warnings" {
 	run man_warnings "$ROOT/man/socksify.conf.5"
 	assert_output ""
+}
+
+@test "man/libsocksify.8 renders without warnings and names every exported hook" {
+	local hook
+	run man_warnings "$ROOT/man/libsocksify.8"
+	assert_output ""
+	run sh -c "MANWIDTH=200 MANPAGER=cat man -l '$ROOT/man/libsocksify.8' 2>/dev/null"
+	for hook in $(sed -n '/global:/,/local:/p' "$ROOT/src/preload/exports.map" | tr -d ' \t;' |
+		grep -v -e : -e '^__' -e '^res_n' -e '^fcntl64$'); do
+		assert_output --partial "$hook"
+	done
 }
