@@ -26,6 +26,10 @@ struct socks5_result {
 	struct socks5_addr bound;  /* BND.ADDR/BND.PORT */
 	int sys_errno;             /* for FAIL_PROXY_IO */
 	char detail[96];           /* for FAIL_MALFORMED, FAIL_NO_METHOD */
+	/* deadline_now_ms() when method selection and authentication were
+	 * done, 0 if they were not: socksify --check tells where a failure
+	 * happened and times each step. */
+	int64_t method_done_ms, auth_done_ms;
 };
 
 enum failure socks5_handshake(int fd, const struct socks5_credentials *cred, uint8_t cmd,

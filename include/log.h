@@ -6,6 +6,8 @@
 #ifndef SOCKSIFY_LOG_H
 #define SOCKSIFY_LOG_H
 
+#include <stdbool.h>
+
 enum log_level {
 	LOG_SILENT = 0,
 	LOG_ERROR,
@@ -21,8 +23,8 @@ enum log_level {
 int log_level_parse(const char *text);
 const char *log_level_name(int level);
 
-/* Where lines go: an already open fd (default 2). */
-void log_setup(int level, int fd);
+/* Where lines go: an already open fd (default 2); a file's lines carry the time and the pid. */
+void log_setup(int level, int fd, bool to_file);
 int log_enabled(int level);
 
 void log_line(int level, const char *text);

@@ -12,7 +12,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "check.h"
 #include "config.h"
+#include "detect.h"
+#include "export.h"
 #include "log.h"
 
 #ifndef SOCKSIFY_VERSION
@@ -28,6 +31,8 @@
 
 static const char usage_text[] =
 	"Usage: socksify [options] [--] COMMAND [ARGS...]\n"
+	"       socksify [options] --export      (or: socksify shell-init [options])\n"
+	"       socksify [options] --check [HOST:PORT]\n"
 	"Run COMMAND with its TCP connections sent through a SOCKS5 proxy.\n"
 	"\n"
 	"  -p, --proxy URL          socks5://[user[:pass]@]host[:port] (default port 1080)\n"
@@ -39,13 +44,20 @@ static const char usage_text[] =
 	"  -c, --config FILE        read FILE instead of the default configuration file\n"
 	"  -q, --quiet              log less (repeat for silence)\n"
 	"  -v, --verbose            log more (repeat for debug)\n"
+	"      --strict             refuse (exit 126) a COMMAND that would not be proxied:\n"
+	"                           statically linked, setuid, setgid, file capabilities\n"
+	"      --export             print sh lines for a shell profile that preload socksify\n"
+	"                           with these options: eval \"$(socksify --export -p URL)\"\n"
+	"      --check [HOST:PORT]  try the proxy step by step (connect, negotiate, authenticate,\n"
+	"                           CONNECT to HOST:PORT by name, UDP) and say what fails;\n"
+	"                           exit 0 if TCP through it works, 1 if not\n"
 	"  -h, --help               show this help\n"
 	"      --version            show the version\n"
 	"\n"
 	"The password can also come from SOCKSIFY_PASSWORD or password_file in the\n"
 	"configuration file; see socksify(1) and socksify.conf(5).\n";
 
-enum { OPT_PASSWORD_FILE = 256, OPT_VERSION };
+enum { OPT_PASSWORD_FILE = 256, OPT_VERSION, OPT_STRICT, OPT_EXPORT, OPT_CHECK };
 
 static const struct option long_options[] = {
 	{ "proxy", required_argument, NULL, 'p' },
@@ -58,7 +70,18 @@ static const struct option long_options[] = {
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, OPT_VERSION },
+	{ "strict", no_argument, NULL, OPT_STRICT },
+	{ "export", no_argument, NULL, OPT_EXPORT },
+	{ "check", no_argument, NULL, OPT_CHECK },
 	{ NULL, 0, NULL, 0 },
+};
+
+/* What the command line asked for, beyond the variables its options set. */
+struct cli {
+	int verbosity;
+	bool strict, export, check;
+	const char *set[8]; /* the SOCKSIFY_* variables the options set, for --export */
+	size_t nset;
 };
 
 static void die(int status, const char *fmt, const char *arg)
@@ -81,36 +104,69 @@ static void set_env(const char *name, const char *value)
 		die(1, "cannot set %s", name);
 }
 
+/* name is among the variables --export prints. */
+static void remember(struct cli *cli, const char *name)
+{
+	for (size_t i = 0; i < cli->nset; i++)
+		if (strcmp(cli->set[i], name) == 0)
+			return;
+	cli->set[cli->nset++] = name;
+}
+
+static void set_option(struct cli *cli, const char *name, const char *value)
+{
+	set_env(name, value);
+	remember(cli, name);
+}
+
 /* Paths are made absolute: the command may change directory before connecting. */
-static void set_env_path(const char *name, const char *path)
+static void set_option_path(struct cli *cli, const char *name, const char *path)
 {
 	char abs[PATH_MAX];
 
 	if (realpath(path, abs) == NULL)
 		die(EXIT_USAGE, "%s: no such file", path);
-	set_env(name, abs);
+	set_option(cli, name, abs);
 }
 
-static int parse_options(int argc, char **argv, int *verbosity)
+static void parse_option_list(int argc, char **argv, struct cli *cli)
 {
 	int c;
 
 	while ((c = getopt_long(argc, argv, "+p:u:d:t:c:qvh", long_options, NULL)) != -1) {
 		switch (c) {
-		case 'p': set_env("SOCKSIFY_PROXY", optarg); break;
-		case 'u': set_env("SOCKSIFY_USER", optarg); break;
-		case 'd': set_env("SOCKSIFY_DIRECT", optarg); break;
-		case 't': set_env("SOCKSIFY_TIMEOUT", optarg); break;
-		case 'c': set_env_path("SOCKSIFY_CONF", optarg); break;
-		case OPT_PASSWORD_FILE: set_env_path("SOCKSIFY_PASSWORD_FILE", optarg); break;
-		case 'q': (*verbosity)--; break;
-		case 'v': (*verbosity)++; break;
+		case 'p': set_option(cli, "SOCKSIFY_PROXY", optarg); break;
+		case 'u': set_option(cli, "SOCKSIFY_USER", optarg); break;
+		case 'd': set_option(cli, "SOCKSIFY_DIRECT", optarg); break;
+		case 't': set_option(cli, "SOCKSIFY_TIMEOUT", optarg); break;
+		case 'c': set_option_path(cli, "SOCKSIFY_CONF", optarg); break;
+		case OPT_PASSWORD_FILE: set_option_path(cli, "SOCKSIFY_PASSWORD_FILE", optarg); break;
+		/* the level itself is set once the configuration is read */
+		case 'q': cli->verbosity--; remember(cli, "SOCKSIFY_LOG"); break;
+		case 'v': cli->verbosity++; remember(cli, "SOCKSIFY_LOG"); break;
+		case OPT_STRICT: cli->strict = true; break;
+		case OPT_EXPORT: cli->export = true; break;
+		case OPT_CHECK: cli->check = true; break;
 		case 'h': fputs(usage_text, stdout); exit(0);
 		case OPT_VERSION: puts("socksify " SOCKSIFY_VERSION); exit(0);
 		default: usage_error("invalid option");
 		}
 	}
-	if (optind >= argc)
+}
+
+static int parse_options(int argc, char **argv, struct cli *cli)
+{
+	parse_option_list(argc, argv, cli);
+	/* "shell-init" is --export, and options may follow it; after "--" it is a command */
+	if (optind < argc && strcmp(argv[optind], "shell-init") == 0 &&
+	    strcmp(argv[optind - 1], "--") != 0) {
+		cli->export = true;
+		optind++;
+		parse_option_list(argc, argv, cli);
+	}
+	if (cli->export && optind < argc)
+		usage_error("--export takes no command");
+	if (!cli->export && !cli->check && optind >= argc)
 		usage_error("no command given");
 	return optind;
 }
@@ -182,8 +238,8 @@ static void set_preload(const char *lib)
 	free(value);
 }
 
-/* Checks what the library will read, so mistakes show before the command runs. */
-static void check_config(int verbosity)
+/* Checks what the library will read, so mistakes show before the command runs; the log level. */
+static int check_config(int verbosity)
 {
 	struct config cfg;
 	int level;
@@ -197,17 +253,47 @@ static void check_config(int verbosity)
 	level = level < LOG_SILENT ? LOG_SILENT : level > LOG_DEBUG ? LOG_DEBUG : level;
 	set_env("SOCKSIFY_LOG", log_level_name(level));
 	memset(&cfg, 0, sizeof(cfg));
+	return level;
+}
+
+/* --export: the profile lines on stdout. */
+static int export_profile(const char *lib, const struct cli *cli)
+{
+	const char *why;
+
+	if (!export_print(stdout, lib, cli->set, cli->nset, &why))
+		die(EXIT_USAGE, "%s", why);
+	return fflush(stdout) == 0 ? 0 : 1;
+}
+
+/* ld.so never sees LD_PRELOAD in some programs: say so rather than proxy nothing in silence. */
+static void warn_unproxied(const char *cmd, int level, bool strict)
+{
+	char why[DETECT_WHY_MAX];
+
+	if (!detect_unproxied(cmd, why, sizeof(why)))
+		return;
+	if (strict)
+		die(EXIT_CANNOT_RUN, "%s; not running it (--strict)", why);
+	if (level >= LOG_WARN)
+		fprintf(stderr, "socksify: %s\n", why);
 }
 
 int main(int argc, char **argv)
 {
 	char lib[PATH_MAX];
-	int verbosity = 0;
-	int first = parse_options(argc, argv, &verbosity);
+	struct cli cli = { 0 };
+	int first = parse_options(argc, argv, &cli);
 
-	check_config(verbosity);
+	if (cli.check)
+		return check_main(argc - first, argv + first, cli.verbosity);
+	int level = check_config(cli.verbosity);
+
 	find_library(lib);
+	if (cli.export)
+		return export_profile(lib, &cli);
 	set_preload(lib);
+	warn_unproxied(argv[first], level, cli.strict);
 	execvp(argv[first], argv + first);
 	if (errno == ENOENT)
 		die(EXIT_NOT_FOUND, "%s: command not found", argv[first]);

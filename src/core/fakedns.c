@@ -76,7 +76,11 @@ struct config {
 
 struct arena {
 	pthread_mutex_t lock; /* process-shared, robust: guards everything below */
+	/* nslots 0: not chosen yet (the arena was made at a fork before any
+	 * process of the tree read its configuration); the first to need the
+	 * table chooses, the others adopt. */
 	struct config cfg;
+	uint32_t capacity; /* slots mapped */
 	uint32_t fresh;     /* slots [0, fresh) have been handed out */
 	int64_t scan_after; /* before this, a recycling scan would find nothing */
 	int64_t horizon; /* every other entry that may go was used at or after this */
@@ -95,6 +99,8 @@ static pthread_mutex_t init_lock = PTHREAD_MUTEX_INITIALIZER;
 /* This thread holds init_lock from our prepare handler to the fork. */
 static __thread bool preparing_fork;
 static void forget_candidates(struct arena *a);
+static bool arena_lock(struct arena *a);
+static void arena_unlock(struct arena *a);
 static bool test_alloc_fails;
 static int64_t test_now; /* 0: the real clock */
 
@@ -199,25 +205,48 @@ static bool config_make(const struct fakedns_options *opt, struct config *out)
 	return true;
 }
 
-/* Under init_lock: the configured ranges, or the defaults. */
-static void config_fix_locked(void)
+static bool default_config(struct config *out)
 {
 	struct fakedns_options opt = { .max_slots = 0 };
 
+	return cidr_parse(FAKEDNS_DEFAULT_RANGE4, strlen(FAKEDNS_DEFAULT_RANGE4), &opt.range4) &&
+	       cidr_parse(FAKEDNS_DEFAULT_RANGE6, strlen(FAKEDNS_DEFAULT_RANGE6), &opt.range6) &&
+	       config_make(&opt, out);
+}
+
+/* Under init_lock: the configured ranges, or the defaults. */
+static void config_fix_locked(void)
+{
 	if (atomic_load_explicit(&config_fixed, memory_order_relaxed))
 		return;
-	if (!cidr_parse(FAKEDNS_DEFAULT_RANGE4, strlen(FAKEDNS_DEFAULT_RANGE4), &opt.range4) ||
-	    !cidr_parse(FAKEDNS_DEFAULT_RANGE6, strlen(FAKEDNS_DEFAULT_RANGE6), &opt.range6) ||
-	    !config_make(&opt, &config))
+	if (!default_config(&config))
 		log_msg(LOG_ERROR, "fake DNS: bad default ranges"); /* config stays empty: no slots */
 	atomic_store_explicit(&config_fixed, true, memory_order_release);
+}
+
+static void adopt_locked(struct arena *a);
+
+/* Under init_lock: the ranges fixed, in agreement with an inherited arena. */
+static void settle_locked(void)
+{
+	struct arena *a = atomic_load_explicit(&shared, memory_order_relaxed);
+
+	if (atomic_load_explicit(&config_fixed, memory_order_relaxed))
+		return;
+	if (a == NULL) {
+		config_fix_locked();
+		return;
+	}
+	if (!default_config(&config))
+		memset(&config, 0, sizeof(config));
+	adopt_locked(a);
 }
 
 static const struct config *config_get(void)
 {
 	if (!atomic_load_explicit(&config_fixed, memory_order_acquire)) {
 		pthread_mutex_lock(&init_lock);
-		config_fix_locked();
+		settle_locked();
 		pthread_mutex_unlock(&init_lock);
 	}
 	return &config;
@@ -241,20 +270,27 @@ static bool lock_init(pthread_mutex_t *m)
 	return ok;
 }
 
-/* Under init_lock. */
+/*
+ * Under init_lock. Sized for this process's ranges, or, when it has not
+ * read its configuration (a fork handler), for the default ranges with the
+ * choice left to the first process that needs the table.
+ */
 static struct arena *arena_create_locked(void)
 {
 	static bool failure_logged;
 	struct arena *a = atomic_load_explicit(&shared, memory_order_relaxed);
+	bool chosen = atomic_load_explicit(&config_fixed, memory_order_relaxed);
+	struct config sizing = config;
 
 	if (a != NULL)
 		return a;
-	config_fix_locked();
-	if (config.nslots == 0)
+	if (!chosen && !default_config(&sizing))
 		return NULL;
-	size_t heap_at = sizeof(struct arena) + (size_t)config.nslots * sizeof(struct entry);
+	if (sizing.nslots == 0)
+		return NULL;
+	size_t heap_at = sizeof(struct arena) + (size_t)sizing.nslots * sizeof(struct entry);
 	heap_at = (heap_at + 63) & ~(size_t)63;
-	size_t size = heap_at + heap_bytes(config.nslots);
+	size_t size = heap_at + heap_bytes(sizing.nslots);
 
 	a = test_alloc_fails ? MAP_FAILED
 			     : mmap(NULL, size, PROT_READ | PROT_WRITE,
@@ -267,11 +303,31 @@ static struct arena *arena_create_locked(void)
 		failure_logged = true;
 		return NULL;
 	}
-	a->cfg = config;
+	if (chosen)
+		a->cfg = config;
+	a->capacity = sizing.nslots;
 	a->heap.base = (char *)a + heap_at;
 	a->heap.size = size - heap_at;
 	atomic_store_explicit(&shared, a, memory_order_release);
 	return a;
+}
+
+/*
+ * Under init_lock, config computed but not yet published: the arena's
+ * ranges win if another process chose them; else these, within its size.
+ */
+static void adopt_locked(struct arena *a)
+{
+	if (arena_lock(a)) {
+		if (a->cfg.nslots == 0) {
+			if (config.nslots > a->capacity)
+				config.nslots = a->capacity;
+			a->cfg = config;
+		}
+		config = a->cfg;
+		arena_unlock(a);
+	}
+	atomic_store_explicit(&config_fixed, true, memory_order_release);
 }
 
 /*
@@ -318,9 +374,11 @@ static struct arena *arena_get(bool create)
 	struct arena *a;
 
 	a = atomic_load_explicit(&shared, memory_order_acquire);
-	if (a != NULL || !create || preparing_fork) /* then creation was just tried */
+	if ((a != NULL && atomic_load_explicit(&config_fixed, memory_order_acquire)) ||
+	    (a == NULL && !create) || preparing_fork) /* then creation was just tried */
 		return a;
 	pthread_mutex_lock(&init_lock);
+	settle_locked();
 	a = arena_create_locked();
 	pthread_mutex_unlock(&init_lock);
 	return a;
@@ -537,6 +595,11 @@ static enum fakedns_status insert(struct arena *a, const char *name, size_t len,
 
 /* -------------------------------------------------------------- the API */
 
+static bool same_range(const struct cidr *a, const struct cidr *b)
+{
+	return a->family == b->family && a->prefix == b->prefix && memcmp(a->bytes, b->bytes, 16) == 0;
+}
+
 /*
  * For start-up, before other threads use the table: fakedns_in_range and
  * the address functions read the ranges without a lock.
@@ -550,10 +613,15 @@ bool fakedns_configure(const struct fakedns_options *opt)
 		return false;
 	pthread_mutex_lock(&init_lock);
 	/* The arena is sized for, and other processes use, the ranges in force. */
-	if (atomic_load_explicit(&shared, memory_order_relaxed) == NULL) {
+	struct arena *a = atomic_load_explicit(&shared, memory_order_relaxed);
+	if (a == NULL) {
 		config = c;
 		atomic_store_explicit(&config_fixed, true, memory_order_release);
 		ok = true;
+	} else if (!atomic_load_explicit(&config_fixed, memory_order_relaxed)) {
+		config = c;
+		adopt_locked(a);
+		ok = same_range(&config.range4, &c.range4) && same_range(&config.range6, &c.range6);
 	}
 	pthread_mutex_unlock(&init_lock);
 	return ok;

@@ -23,7 +23,7 @@ static void open_log(const struct config *cfg)
 		if (fd < 0)
 			fd = 2;
 	}
-	log_setup(cfg->log_level, fd);
+	log_setup(cfg->log_level, fd, fd != 2);
 }
 
 static void set_port(struct sockaddr_storage *ss, uint16_t port)

@@ -1,22 +1,21 @@
 /*
  * What runs at load: only the registration of the fork handlers (no
- * thread, no file, no lookup). At a process's first fork the configuration
- * is loaded, so that the fake-DNS table the parent and child then share
- * has the configured ranges. Every process-private lock is taken before
- * fork and released after it on both sides: a child must not inherit one
- * held by a thread it does not have.
+ * thread, no file, no lookup). At a process's first fork the fake-DNS
+ * table is mapped, without reading the configuration (a shell that forks
+ * but never uses the network opens no file): the first process of the
+ * tree that needs the table chooses its ranges. Every process-private lock
+ * is taken before fork and released after it on both sides: a child must
+ * not inherit one held by a thread it does not have.
  */
 #include <pthread.h>
 
 #include "dns_intercept.h"
 #include "fakedns.h"
 #include "fdtable.h"
-#include "proxy.h"
 #include "route.h"
 
 static void prepare(void)
 {
-	proxy_config();
 	fakedns_fork_prepare();
 	fdtable_fork_lock();
 	route_fork_lock();

@@ -125,11 +125,13 @@ static enum failure read_method(struct hs *h, enum hs_state *next)
 	switch (h->res->method) {
 	case SOCKS5_METHOD_NONE:
 		*next = HS_SEND_REQUEST;
+		h->res->method_done_ms = deadline_now_ms();
 		return FAIL_NONE;
 	case SOCKS5_METHOD_USERPASS:
 		if (h->cred->user == NULL)
 			return FAIL_METHOD_NOT_OFFERED;
 		*next = HS_SEND_AUTH;
+		h->res->method_done_ms = deadline_now_ms();
 		return FAIL_NONE;
 	case SOCKS5_METHOD_REJECT:
 		snprintf(h->res->detail, sizeof(h->res->detail), "%s",
@@ -171,6 +173,7 @@ static enum failure read_auth(struct hs *h, enum hs_state *next)
 	if (status != 0)
 		return FAIL_AUTH_REJECTED;
 	*next = HS_SEND_REQUEST;
+	h->res->auth_done_ms = deadline_now_ms();
 	return FAIL_NONE;
 }
 

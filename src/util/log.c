@@ -35,11 +35,11 @@ const char *log_level_name(int level)
 	return level >= 0 && level < NLEVELS ? level_names[level] : "?";
 }
 
-void log_setup(int level, int fd)
+void log_setup(int level, int fd, bool to_file)
 {
 	current_level = level;
 	log_fd = fd;
-	stamped = fd != 2;
+	stamped = to_file;
 }
 
 /*

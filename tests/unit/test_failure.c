@@ -313,7 +313,7 @@ START_TEST(test_report)
 	ssize_t n;
 
 	ck_assert_int_eq(pipe(fds), 0);
-	log_setup(LOG_ERROR, fds[1]);
+	log_setup(LOG_ERROR, fds[1], false);
 	errno = 0;
 	ck_assert_int_eq(failure_report(FAIL_REP_HOST_UNREACHABLE, &full_ctx), EHOSTUNREACH);
 	format(FAIL_REP_HOST_UNREACHABLE, &full_ctx, line);
@@ -324,7 +324,7 @@ START_TEST(test_report)
 	ck_assert_str_eq(got, want);
 
 	/* silent: nothing written, errno still returned */
-	log_setup(LOG_SILENT, fds[1]);
+	log_setup(LOG_SILENT, fds[1], false);
 	ck_assert_int_eq(failure_report(FAIL_PROXY_SILENT, &full_ctx), ETIMEDOUT);
 	close(fds[1]);
 	ck_assert_int_eq(read(fds[0], got, sizeof(got)), 0);

@@ -160,7 +160,7 @@ static int capture_log(void)
 	int fd = memfd_create("fakedns-log", 0);
 
 	ck_assert_int_ge(fd, 0);
-	log_setup(LOG_WARN, fd);
+	log_setup(LOG_WARN, fd, false);
 	return fd;
 }
 
@@ -328,7 +328,7 @@ static void fill_check(uint32_t want)
 
 START_TEST(test_slot_count_v6_smaller)
 {
-	log_setup(LOG_ERROR, 2);
+	log_setup(LOG_ERROR, 2, false);
 	configure("10.0.0.0/16", "fd00::/120", 0, 0);
 	fill_check(254);
 }
@@ -336,7 +336,7 @@ END_TEST
 
 START_TEST(test_slot_count_max_slots)
 {
-	log_setup(LOG_ERROR, 2);
+	log_setup(LOG_ERROR, 2, false);
 	configure("198.18.0.0/15", "fd00::/64", 1000, 0);
 	fill_check(1000);
 }
@@ -601,6 +601,38 @@ START_TEST(test_fork_before_first_lookup)
 	wait_exit0(pid);
 	ck_assert_uint_eq(lookup_ok("second.example"), x->slot[0]);
 	name_is(x->slot[0], "second.example");
+}
+END_TEST
+
+/*
+ * A fork before the configuration was read: the child, which reads it
+ * first, chooses the ranges; the parent, configured later with others,
+ * adopts the child's, so both still mean the same name by an address.
+ */
+START_TEST(test_fork_before_configuration)
+{
+	struct exchange *x = shared_mem(sizeof(*x));
+	struct fakedns_options mine = options("203.0.113.0/24", "2001:db8:5::/64", 0, 0);
+	struct sockaddr_storage ss;
+	uint32_t slot;
+	pid_t pid;
+
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		struct fakedns_options child = options("198.51.100.0/24", "2001:db8:6::/64", 0, 0);
+		_exit(!fakedns_configure(&child) ||
+		      fakedns_lookup("child.example", 13, &x->slot[0]) != FAKEDNS_OK);
+	}
+	wait_exit0(pid);
+	ck_assert(!fakedns_configure(&mine)); /* not the ranges in force */
+	ck_assert_uint_eq(lookup_ok("child.example"), x->slot[0]);
+	slot = lookup_ok("parent.example");
+	addr4_is(slot, "198.51.100.2");
+	ss = sa("198.51.100.1");
+	ck_assert(fakedns_in_range(&ss, &slot));
+	ss = sa("203.0.113.1");
+	ck_assert(!fakedns_in_range(&ss, &slot));
 }
 END_TEST
 
@@ -919,7 +951,7 @@ START_TEST(test_recycle_model)
 	static struct model m;
 	const char *seed = getenv("FAKEDNS_MODEL_SEED");
 
-	log_setup(LOG_ERROR, 2);
+	log_setup(LOG_ERROR, 2, false);
 	configure(models[_i].range4, "fd53:6b73:6679::/64", 0, 1);
 	fakedns_test_hook(HOOK_CLOCK_TICK); /* the clock stands at 1000 */
 	m.n = models[_i].slots;
@@ -1140,6 +1172,7 @@ static Suite *fakedns_suite(void)
 	tcase_add_test(shared, test_threads_agree);
 	tcase_add_test(shared, test_fork_shares);
 	tcase_add_test(shared, test_fork_before_first_lookup);
+	tcase_add_test(shared, test_fork_before_configuration);
 	tcase_add_test(shared, test_fork_handlers_nest);
 	tcase_add_test(shared, test_fork_while_hammering);
 	tcase_add_test(recycle, test_recycle);
