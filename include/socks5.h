@@ -105,6 +105,13 @@ int socks5_reply_need(const uint8_t *in, size_t len);
 int socks5_encode_udp_header(uint8_t *out, size_t cap, uint8_t frag, const struct socks5_addr *dst);
 int socks5_decode_udp_header(const uint8_t *in, size_t len, uint8_t *frag, struct socks5_addr *dst);
 
+/*
+ * "www.example.test:80", "203.0.113.10:80", "[2001:db8::1]:80" for log
+ * lines; a name's bytes that are not printable ASCII become '?'.
+ */
+#define SOCKS5_ADDR_STRLEN (255 + 2 + 2 + 6 + 1)
+void socks5_addr_format(const struct socks5_addr *a, char out[SOCKS5_ADDR_STRLEN]);
+
 /* A short, static description of a socks5_err, for log lines. */
 const char *socks5_strerror(int err);
 

@@ -1,5 +1,7 @@
 #include "socks5.h"
 
+#include <arpa/inet.h>
+#include <stdio.h>
 #include <string.h>
 
 static int addr_wire_len(const struct socks5_addr *a)
@@ -304,5 +306,29 @@ const char *socks5_strerror(int err)
 		return "message too long for its buffer";
 	default:
 		return "unknown codec error";
+	}
+}
+
+void socks5_addr_format(const struct socks5_addr *a, char out[SOCKS5_ADDR_STRLEN])
+{
+	char host[INET6_ADDRSTRLEN];
+	size_t i;
+
+	switch (a->atyp) {
+	case SOCKS5_ATYP_IPV4:
+		inet_ntop(AF_INET, a->u.ipv4, host, sizeof(host));
+		snprintf(out, SOCKS5_ADDR_STRLEN, "%s:%u", host, a->port);
+		return;
+	case SOCKS5_ATYP_IPV6:
+		inet_ntop(AF_INET6, a->u.ipv6, host, sizeof(host));
+		snprintf(out, SOCKS5_ADDR_STRLEN, "[%s]:%u", host, a->port);
+		return;
+	case SOCKS5_ATYP_DOMAIN:
+		for (i = 0; i < a->name_len; i++)
+			out[i] = a->u.name[i] > ' ' && a->u.name[i] < 0x7f ? a->u.name[i] : '?';
+		snprintf(out + i, SOCKS5_ADDR_STRLEN - i, ":%u", a->port);
+		return;
+	default:
+		snprintf(out, SOCKS5_ADDR_STRLEN, "(address type %u)", a->atyp);
 	}
 }

@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 
 #include "deadline.h"
+#include "log.h"
 #include "real.h"
 
 enum hs_state {
@@ -209,6 +210,49 @@ static enum failure read_reply(struct hs *h, enum hs_state *next)
 	return h->res->rep == SOCKS5_REP_SUCCEEDED ? FAIL_NONE : failure_from_rep(h->res->rep);
 }
 
+static const char *method_name(uint8_t method)
+{
+	return method == SOCKS5_METHOD_NONE ? "no authentication" : "username/password";
+}
+
+static const char *command_name(uint8_t cmd)
+{
+	return cmd == SOCKS5_CMD_CONNECT ? "CONNECT" : cmd == SOCKS5_CMD_UDP_ASSOCIATE ? "UDP ASSOCIATE" : "BIND";
+}
+
+/* -vv: the step just done, never a password. */
+static void trace(const struct hs *h, enum hs_state done)
+{
+	char addr[SOCKS5_ADDR_STRLEN];
+
+	if (!log_enabled(LOG_DEBUG))
+		return;
+	switch (done) {
+	case HS_SEND_GREETING:
+		log_msg(LOG_DEBUG, "fd %d: offered %s", h->fd,
+			h->cred->user ? "no authentication, username/password" : "no authentication");
+		break;
+	case HS_READ_METHOD:
+		log_msg(LOG_DEBUG, "fd %d: the proxy chose %s", h->fd, method_name(h->res->method));
+		break;
+	case HS_SEND_AUTH:
+		log_msg(LOG_DEBUG, "fd %d: sent username \"%.*s\" and the password (RFC 1929)", h->fd,
+			(int)h->cred->user_len, h->cred->user);
+		break;
+	case HS_READ_AUTH:
+		log_msg(LOG_DEBUG, "fd %d: authentication accepted", h->fd);
+		break;
+	case HS_SEND_REQUEST:
+		socks5_addr_format(h->dst, addr);
+		log_msg(LOG_DEBUG, "fd %d: sent %s %s", h->fd, command_name(h->cmd), addr);
+		break;
+	default:
+		socks5_addr_format(&h->res->bound, addr);
+		log_msg(LOG_DEBUG, "fd %d: the proxy replied %u, bound to %s", h->fd, h->res->rep, addr);
+		break;
+	}
+}
+
 enum failure socks5_handshake(int fd, const struct socks5_credentials *cred, uint8_t cmd,
 			      const struct socks5_addr *dst, int64_t deadline,
 			      struct socks5_result *res)
@@ -226,7 +270,11 @@ enum failure socks5_handshake(int fd, const struct socks5_credentials *cred, uin
 	enum failure f = FAIL_NONE;
 
 	memset(res, 0, sizeof(*res));
-	while (state != HS_DONE && f == FAIL_NONE)
+	while (state != HS_DONE && f == FAIL_NONE) {
+		enum hs_state doing = state;
 		f = step[state](&h, &state);
+		if (f == FAIL_NONE)
+			trace(&h, doing);
+	}
 	return f;
 }

@@ -666,6 +666,13 @@ silent_case() {
 	assert_equal "$stderr" ""
 	run cat "$log"
 	assert_line --partial "connected to 203.0.113.80:80 through 127.0.0.1:"
+	# -vv: the protocol steps
+	assert_line --regexp ': fd [0-9]+: offered no authentication, username/password$'
+	assert_line --regexp ': fd [0-9]+: the proxy chose username/password$'
+	assert_line --regexp ': fd [0-9]+: sent username "alice" and the password \(RFC 1929\)$'
+	assert_line --regexp ': fd [0-9]+: authentication accepted$'
+	assert_line --regexp ': fd [0-9]+: sent CONNECT 203\.0\.113\.80:80$'
+	assert_line --regexp ': fd [0-9]+: the proxy replied 0, bound to '
 	assert_line --regexp "^$(date -u +%Y-%m-%d)T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z socksify\[[0-9]+\]: proxy 127\.0\.0\.1:$PORT rejected username \"alice\"\$"
 	assert_no_password "$output"
 }

@@ -916,6 +916,40 @@ END_TEST
 
 /* -------------------------------------------------------------- strerror */
 
+START_TEST(test_addr_format)
+{
+	struct socks5_addr a = { .atyp = SOCKS5_ATYP_IPV4, .port = 80, .u.ipv4 = { 203, 0, 113, 10 } };
+	char out[SOCKS5_ADDR_STRLEN];
+
+	socks5_addr_format(&a, out);
+	ck_assert_str_eq(out, "203.0.113.10:80");
+	a.atyp = SOCKS5_ATYP_IPV6;
+	memset(a.u.ipv6, 0, 16);
+	a.u.ipv6[0] = 0x20, a.u.ipv6[1] = 0x01, a.u.ipv6[2] = 0x0d, a.u.ipv6[3] = 0xb8, a.u.ipv6[15] = 1;
+	a.port = 65535;
+	socks5_addr_format(&a, out);
+	ck_assert_str_eq(out, "[2001:db8::1]:65535");
+	a.atyp = SOCKS5_ATYP_DOMAIN;
+	memcpy(a.u.name, "www.example.test", 16);
+	a.name_len = 16;
+	a.port = 0;
+	socks5_addr_format(&a, out);
+	ck_assert_str_eq(out, "www.example.test:0");
+	memcpy(a.u.name, "a\nb\x80 ", 5);
+	a.name_len = 5;
+	socks5_addr_format(&a, out);
+	ck_assert_str_eq(out, "a?b??:0");
+	memset(a.u.name, 'x', 255);
+	a.name_len = 255;
+	a.port = 65535;
+	socks5_addr_format(&a, out);
+	ck_assert_uint_eq(strlen(out), 255 + 6);
+	a.atyp = 9;
+	socks5_addr_format(&a, out);
+	ck_assert_str_eq(out, "(address type 9)");
+}
+END_TEST
+
 START_TEST(test_strerror_known)
 {
 	static const int errs[] = { SOCKS5_ERR_SHORT, SOCKS5_ERR_VERSION, SOCKS5_ERR_LENGTH,
@@ -1010,6 +1044,7 @@ static Suite *socks5_suite(void)
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("strerror");
+	tcase_add_test(tc, test_addr_format);
 	tcase_add_test(tc, test_strerror_known);
 	tcase_add_test(tc, test_strerror_unknown);
 	suite_add_tcase(s, tc);
