@@ -9,6 +9,7 @@
 # whatever the verbosity.
 
 load lab
+load fakeproxy
 
 setup_file() {
 	require_socksify
@@ -18,7 +19,7 @@ setup_file() {
 	mkdir -p "$XDG_CONFIG_HOME"
 	[ ! -e /etc/socksify.conf ] ||
 		echo "# warning: /etc/socksify.conf exists and may affect these tests" >&3
-	export FAKEPROXY="$REPO/tests/helpers/fakeproxy.py"
+	export FAKEPROXY="$REPO/tests/helpers/fakeproxy.py" FP_PYTHON="$PYTHON"
 	# the fake proxy's account is alice/secret
 	export FAKE_PWFILE="$BATS_FILE_TMPDIR/fake-password"
 	printf 'secret\n' >"$FAKE_PWFILE"
@@ -32,17 +33,11 @@ teardown_file() {
 
 setup() {
 	reset_leaks
-	FP_PID=""
-	PORT=""
-	REC="$BATS_TEST_TMPDIR/record.jsonl"
-	: >"$REC"
+	fake_proxy_reset
 }
 
 teardown() {
-	if [ -n "$FP_PID" ]; then
-		kill "$FP_PID" 2>/dev/null || true
-		wait "$FP_PID" 2>/dev/null || true
-	fi
+	fake_proxy_stop
 }
 
 # ------------------------------------------------------------------ helpers
@@ -72,24 +67,6 @@ chk_local() {
 # chk_fake ARGS...: through the fake proxy as alice, deadline 2 s.
 chk_fake() {
 	chk_local -t 2 -p "socks5://alice@127.0.0.1:$PORT" --password-file "$FAKE_PWFILE" "$@"
-}
-
-# start_fake SCENARIO: the fake proxy on loopback; sets PORT and FP_PID.
-start_fake() {
-	local out="$BATS_TEST_TMPDIR/fakeproxy.out" line="" i
-	: >"$out"
-	"$PYTHON" "$FAKEPROXY" --scenario "$1" --record "$REC" >"$out" \
-		2>"$BATS_TEST_TMPDIR/fakeproxy.err" 3>&- &
-	FP_PID=$!
-	for ((i = 0; i < 250; i++)); do
-		if IFS= read -r line <"$out" && [[ $line == "PORT "* ]]; then
-			PORT="${line#PORT }"
-			return 0
-		fi
-		kill -0 "$FP_PID" 2>/dev/null || break
-		sleep 0.02
-	done
-	fail "fake proxy ($1) did not start: $(cat "$BATS_TEST_TMPDIR/fakeproxy.err")"
 }
 
 # recorded MSG FIELD [N]: FIELD of the Nth (default first) MSG the fake proxy received.
@@ -322,7 +299,7 @@ except socket.timeout:
 # ------------------------------------------- the fake proxy: silence and faults
 
 @test "fake proxy ok: the CONNECT carries the name (ATYP 3), the association is a second connection" {
-	start_fake ok
+	start_proxy ok
 	chk_fake --check www.example.test:443
 	assert_success
 	assert_verdict "socksify: check passed"
@@ -338,7 +315,7 @@ except socket.timeout:
 }
 
 @test "an IPv4 destination goes as ATYP 1; a direct one is noted, and checked all the same" {
-	start_fake ok
+	start_proxy ok
 	chk_fake --check 127.0.0.1:8080
 	assert_success
 	assert_line --partial "info            note: programs reach 127.0.0.1:8080 without the proxy (it is in the direct list)"
@@ -348,7 +325,7 @@ except socket.timeout:
 }
 
 @test "a placeholder address as HOST: refused as the library would" {
-	start_fake ok
+	start_proxy ok
 	chk_fake --check 198.18.0.9:80
 	assert_failure 1
 	assert_step FAIL "CONNECT: 198.18.0.9:80 is a fake-DNS placeholder"
@@ -356,7 +333,7 @@ except socket.timeout:
 }
 
 @test "the proxy named by host name: resolved, then reached over IPv4" {
-	start_fake ok
+	start_proxy ok
 	chk_local -t 2 -p "socks5://localhost:$PORT" --check
 	assert_success
 	assert_step ok "resolve: localhost is "
@@ -364,7 +341,7 @@ except socket.timeout:
 }
 
 @test "silent proxy: the handshake times out within --timeout, exit 1" {
-	start_fake silent
+	start_proxy silent
 	chk_local -t 1 -p "socks5://127.0.0.1:$PORT" --check "$WWW_NAME:80"
 	assert_failure 1
 	assert_step ok "TCP connect: 127.0.0.1:$PORT"
@@ -375,7 +352,7 @@ except socket.timeout:
 }
 
 @test "proxy that never completes the TCP handshake: connect times out within --timeout" {
-	start_fake backlog-full
+	start_proxy backlog-full
 	chk_local -t 0.5 -p "socks5://127.0.0.1:$PORT" --check
 	assert_failure 1
 	assert_step FAIL "TCP connect: proxy 127.0.0.1:$PORT did not answer within 0.500 s"
@@ -383,7 +360,7 @@ except socket.timeout:
 }
 
 @test "silent after authentication: the CONNECT step times out" {
-	start_fake silent-after-auth
+	start_proxy silent-after-auth
 	chk_fake -t 1 --check "$WWW_NAME:80"
 	assert_failure 1
 	assert_step ok "authentication: username \"alice\" accepted"
@@ -395,7 +372,7 @@ except socket.timeout:
 # line (@PORT@ stands for the fake proxy's port), which is also the
 # verdict; quick; no password.
 fake_fails() {
-	start_fake "$1"
+	start_proxy "$1"
 	local want=${3//@PORT@/$PORT}
 	chk_fake --check "$WWW_NAME:80"
 	assert_failure 1
@@ -475,7 +452,7 @@ fake_fails() {
 }
 
 @test "REP 7 to the association without HOST:PORT: UDP unsupported, a warning, exit 0" {
-	start_fake rep-7
+	start_proxy rep-7
 	chk_fake --check
 	assert_success
 	assert_step ok "authentication: username \"alice\" accepted"
@@ -487,7 +464,7 @@ fake_fails() {
 # ------------------------------------------------- configuration and usage
 
 @test "settings from a configuration file: its path, and the environment that overrides it" {
-	start_fake ok
+	start_proxy ok
 	mkdir -p "$XDG_CONFIG_HOME/socksify"
 	local conf="$XDG_CONFIG_HOME/socksify/socksify.conf"
 	printf 'proxy = socks5://alice:secret@127.0.0.1:%s\ntimeout = 2\n' "$PORT" >"$conf"
@@ -513,7 +490,7 @@ fake_fails() {
 }
 
 @test "no password at any verbosity: URL, environment, file" {
-	start_fake auth-fail
+	start_proxy auth-fail
 	local v
 	for v in "" -v "-v -v" -q; do
 		# shellcheck disable=SC2086
@@ -544,7 +521,7 @@ fake_fails() {
 }
 
 @test "DNS lines: defaults, then dns_intercept, dns_upstream, fake_range and fake_ipv6 as configured" {
-	start_fake ok
+	start_proxy ok
 	chk_fake --check
 	assert_success
 	assert_line --partial "info            DNS: names get placeholders from 198.18.0.0/15 and fd53:6b73:6679::/64, the proxy resolves them"

@@ -13,6 +13,7 @@
 bats_require_minimum_version 1.5.0
 load '/usr/lib/bats/bats-support/load'
 load '/usr/lib/bats/bats-assert/load'
+load fakeproxy
 
 DEST=(203.0.113.80 80)
 DEST6=(2001:db8::80 80)
@@ -26,7 +27,7 @@ setup_file() {
 	export LIBSOCKSIFY="${LIBSOCKSIFY:-$(dirname "$SOCKSIFY")/libsocksify.so}"
 	# the interpreter itself, not a wrapper script (pyenv shims run bash)
 	PY="$(python3 -c 'import sys; print(sys.executable)')"
-	export PY
+	export PY FP_PYTHON="$PY"
 	export HELPERS="$BATS_TEST_DIRNAME/../helpers"
 	export PROBE="$HELPERS/probe.py" FAKEPROXY="$HELPERS/fakeproxy.py"
 	export PWFILE="$BATS_FILE_TMPDIR/password"
@@ -42,39 +43,11 @@ setup() {
 	local v
 	for v in "${!SOCKSIFY_@}"; do unset "$v"; done
 	unset LD_PRELOAD
-	FP_PID=""
-	PORT=""
-	REC="$BATS_TEST_TMPDIR/record.jsonl"
-	: >"$REC"
+	fake_proxy_reset
 }
 
 teardown() {
-	if [ -n "$FP_PID" ]; then
-		kill "$FP_PID" 2>/dev/null || true
-		wait "$FP_PID" 2>/dev/null || true
-	fi
-}
-
-# start_proxy SCENARIO [FAKEPROXY OPTIONS...]: sets PORT and FP_PID.
-start_proxy() {
-	local out err line="" i
-	# a new file each time: the child truncates its own only after the fork
-	FP_COUNT=$((${FP_COUNT:-0} + 1))
-	out="$BATS_TEST_TMPDIR/fakeproxy.$FP_COUNT.out"
-	err="$BATS_TEST_TMPDIR/fakeproxy.$FP_COUNT.err"
-	: >"$out"
-	"$PY" "$FAKEPROXY" --scenario "$1" --record "$REC" "${@:2}" >"$out" 2>"$err" 3>&- &
-	FP_PID=$!
-	for ((i = 0; i < 250; i++)); do
-		# only a whole line (read fails on a line without its newline yet)
-		if IFS= read -r line <"$out" && [[ $line == "PORT "* ]]; then
-			PORT="${line#PORT }"
-			return 0
-		fi
-		kill -0 "$FP_PID" 2>/dev/null || break
-		sleep 0.02
-	done
-	fail "fake proxy ($1) did not start: $(cat "$err")"
+	fake_proxy_stop
 }
 
 # timed CMD...: `run --separate-stderr` under a hard timeout; sets ELAPSED_MS.

@@ -18,6 +18,7 @@
 bats_require_minimum_version 1.5.0
 load '/usr/lib/bats/bats-support/load'
 load '/usr/lib/bats/bats-assert/load'
+load isolate
 
 ROOT="$(cd "$BATS_TEST_DIRNAME/../.." && pwd)"
 SOCKSIFY="${SOCKSIFY:-$ROOT/build/socksify}"
@@ -83,13 +84,7 @@ setup_file() {
 }
 
 setup() {
-	local v
-	for v in $(compgen -e); do
-		case "$v" in SOCKSIFY_*) unset "$v" ;; esac
-	done
-	unset LD_PRELOAD
-	export HOME="$BATS_TEST_TMPDIR/home" XDG_CONFIG_HOME="$BATS_TEST_TMPDIR/xdg"
-	mkdir -p "$HOME" "$XDG_CONFIG_HOME"
+	isolate_env
 	cd "$BATS_TEST_TMPDIR" || return 1
 }
 
