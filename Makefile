@@ -110,4 +110,8 @@ lint:
 clean:
 	rm -rf $(B)
 
+# Longer-running and instrumented targets (fuzzing, sanitizers, stress,
+# benchmarks) keep their rules beside their sources.
+include $(wildcard tests/*/rules.mk)
+
 -include $(shell find $(B)/obj -name '*.d' 2>/dev/null)
