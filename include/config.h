@@ -53,6 +53,9 @@ struct config {
 	char file[PATH_MAX];
 	/* "file:line: what is wrong" or "SOCKSIFY_X: what is wrong"; "" if fine. */
 	char error[CONFIG_ERROR_MAX];
+	/* Something to fix that does not stop socksify: a password others can read. */
+	char warning[CONFIG_ERROR_MAX];
+	bool pass_from_file; /* the password came from password_file */
 };
 
 /* Defaults, then the file, then the environment. false: see cfg->error. */

@@ -662,6 +662,10 @@ static bool load_step(struct check *c, struct config *cfg)
 	bool ok = config_load(cfg);
 
 	settings_lines(cfg);
+	if (ok && cfg->warning[0] != '\0') {
+		note("warn", "%s", cfg->warning);
+		snprintf(c->warning, sizeof(c->warning), "%s", cfg->warning);
+	}
 	if (!ok)
 		snprintf(c->reason, sizeof(c->reason), "%s", cfg->error);
 	else if (!cfg->has_proxy)

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "fakedns.h"
@@ -78,10 +79,21 @@ static bool set_password(struct config *cfg, const char *value, const char **why
 {
 	*why = "password must be at most 255 bytes";
 	cfg->has_pass = set_string(cfg->pass, sizeof(cfg->pass), &cfg->pass_len, value, true);
+	cfg->pass_from_file = false;
 	return cfg->has_pass;
 }
 
 /* The first line of the file, without its line ending. */
+/* A password others can read is no secret: said, not refused. */
+static void warn_if_readable(struct config *cfg, int fd, const char *what, const char *path)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) == 0 && (st.st_mode & (S_IRGRP | S_IROTH)))
+		snprintf(cfg->warning, sizeof(cfg->warning),
+			 "%s %s holds a password and other users can read it (chmod 600 it)", what, path);
+}
+
 static bool set_password_file(struct config *cfg, const char *value, const char **why)
 {
 	char buf[SECRET_LINE_MAX];
@@ -92,6 +104,7 @@ static bool set_password_file(struct config *cfg, const char *value, const char 
 		*why = "cannot open the password file";
 		return false;
 	}
+	warn_if_readable(cfg, fd, "password file", value);
 	n = real()->read(fd, buf, sizeof(buf) - 1);
 	real()->close(fd);
 	if (n < 0) {
@@ -102,6 +115,7 @@ static bool set_password_file(struct config *cfg, const char *value, const char 
 	buf[strcspn(buf, "\r\n")] = '\0';
 	bool ok = set_password(cfg, buf, why);
 	memset(buf, 0, sizeof(buf));
+	cfg->pass_from_file = ok;
 	return ok;
 }
 
@@ -432,6 +446,13 @@ static bool load_file(struct config *cfg, const char *path)
 	ok = config_parse_text(cfg, text, len, path);
 	memset(text, 0, len);
 	free(text);
+	if (ok && cfg->has_pass && !cfg->pass_from_file) {
+		int fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd >= 0) {
+			warn_if_readable(cfg, fd, "configuration file", path);
+			real()->close(fd);
+		}
+	}
 	return ok;
 }
 

@@ -95,6 +95,8 @@ static void load_config(void)
 	}
 	configure_fakedns(&p->cfg);
 	open_log(&p->cfg);
+	if (p->cfg.warning[0] != '\0')
+		log_line(LOG_WARN, p->cfg.warning);
 	if (!p->cfg.has_proxy) {
 		p->unusable = FAIL_NO_PROXY;
 		return;

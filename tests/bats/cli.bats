@@ -476,6 +476,26 @@ write_bad_conf() {
 	assert_equal "$stderr" ""
 }
 
+@test "a password other users can read: one warning naming the file, from the library and from --check" {
+	local conf="$BATS_TEST_TMPDIR/readable.conf"
+	printf 'proxy = socks5://127.0.0.1:9\nuser = alice\npassword = s3cret-readable\n' >"$conf"
+	chmod 644 "$conf"
+	# a loopback connection is direct, but loads the configuration
+	run --separate-stderr "$SOCKSIFY" -c "$conf" -- bash -c 'exec 3<>/dev/tcp/127.0.0.1/9'
+	use_stderr
+	assert_line "socksify: configuration file $conf holds a password and other users can read it (chmod 600 it)"
+	[ "$(grep -c '^socksify:' <<<"$stderr")" -eq 1 ] || fail "more than one line: $stderr"
+	refute_output --partial s3cret-readable
+	run --separate-stderr "$SOCKSIFY" -c "$conf" --check
+	assert_line --partial "warn"
+	assert_line --partial "holds a password and other users can read it"
+	refute_output --partial s3cret-readable
+	chmod 600 "$conf"
+	run --separate-stderr "$SOCKSIFY" -c "$conf" -- bash -c 'exec 3<>/dev/tcp/127.0.0.1/9'
+	use_stderr
+	refute_output --partial socksify:
+}
+
 # ------------------------------------------------------------ installation
 
 INSTALLED_FILES=(bin/socksify lib/socksify/libsocksify.so share/man/man1/socksify.1

@@ -559,6 +559,44 @@ START_TEST(test_load_nothing)
 }
 END_TEST
 
+/* A password others can read: a warning naming the file, never the password. */
+static const struct {
+	const char *conf;   /* the configuration file's text; %s: the password file */
+	mode_t conf_mode;
+	mode_t pw_mode;     /* of pw_lf, the password file */
+	const char *warns;  /* which file the warning names, or NULL */
+} readable[] = {
+	{ "password = " SECRET "\n", 0644, 0600, "readable.conf" },
+	{ "password = " SECRET "\n", 0640, 0600, "readable.conf" },
+	{ "password = " SECRET "\n", 0600, 0644, NULL },
+	{ "user = alice\n", 0644, 0644, NULL },
+	{ "password_file = %s\n", 0644, 0644, "pw_lf" },
+	{ "password_file = %s\n", 0644, 0600, NULL },
+	{ "password_file = %s\n", 0600, 0604, "pw_lf" },
+};
+
+START_TEST(test_load_readable_password)
+{
+	char path[PATH_MAX], pw[PATH_MAX], text[2 * PATH_MAX];
+	struct config cfg;
+
+	path_in("pw_lf", pw);
+	snprintf(text, sizeof(text), readable[_i].conf, pw);
+	write_text("readable.conf", text);
+	ck_assert_int_eq(chmod(path_in("readable.conf", path), readable[_i].conf_mode), 0);
+	ck_assert_int_eq(chmod(pw, readable[_i].pw_mode), 0);
+	set_env("SOCKSIFY_CONF", path);
+	ck_assert_msg(config_load(&cfg), "%s", cfg.error);
+	if (readable[_i].warns == NULL) {
+		ck_assert_str_eq(cfg.warning, "");
+		return;
+	}
+	ck_assert_msg(strstr(cfg.warning, readable[_i].warns) != NULL, "%s", cfg.warning);
+	ck_assert_msg(strstr(cfg.warning, "chmod 600") != NULL, "%s", cfg.warning);
+	ck_assert_msg(strstr(cfg.warning, SECRET) == NULL, "%s", cfg.warning);
+}
+END_TEST
+
 START_TEST(test_load_socksify_conf_and_env)
 {
 	char path[PATH_MAX];
@@ -848,6 +886,7 @@ static Suite *config_suite(void)
 	tcase_add_checked_fixture(tc_load, setup, NULL);
 	tcase_add_test(tc_load, test_load_nothing);
 	tcase_add_test(tc_load, test_load_socksify_conf_and_env);
+	tcase_add_loop_test(tc_load, test_load_readable_password, 0, (int)ARRAY_LEN(readable));
 	tcase_add_test(tc_load, test_load_password_file_env);
 	tcase_add_test(tc_load, test_load_missing_socksify_conf);
 	tcase_add_test(tc_load, test_load_bad_file);
