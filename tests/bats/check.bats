@@ -22,9 +22,9 @@ setup_file() {
 	export FAKEPROXY="$REPO/tests/helpers/fakeproxy.py" FP_PYTHON="$PYTHON"
 	# the fake proxy's account is alice/secret
 	export FAKE_PWFILE="$BATS_FILE_TMPDIR/fake-password"
-	printf 'secret\n' >"$FAKE_PWFILE"
+	(umask 077 && printf 'secret\n' >"$FAKE_PWFILE")
 	export WRONG_PWFILE="$BATS_FILE_TMPDIR/wrong-password"
-	printf 'wrong-%s\n' "$RANDOM$RANDOM" >"$WRONG_PWFILE"
+	(umask 077 && printf 'wrong-%s\n' "$RANDOM$RANDOM" >"$WRONG_PWFILE")
 }
 
 teardown_file() {
@@ -467,7 +467,7 @@ fake_fails() {
 	start_proxy ok
 	mkdir -p "$XDG_CONFIG_HOME/socksify"
 	local conf="$XDG_CONFIG_HOME/socksify/socksify.conf"
-	printf 'proxy = socks5://alice:secret@127.0.0.1:%s\ntimeout = 2\n' "$PORT" >"$conf"
+	(umask 077 && printf 'proxy = socks5://alice:secret@127.0.0.1:%s\ntimeout = 2\n' "$PORT" >"$conf")
 	chk_local --check
 	rm -f "$conf"
 	assert_success

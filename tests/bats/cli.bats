@@ -47,7 +47,7 @@ setup_file() {
 	printf '%s\n' "$MARKER" >"$BATS_FILE_TMPDIR/www/index.html"
 	cli_start_http "$BATS_FILE_TMPDIR/www"
 	cli_start_microsocks "$PROXY_USER" "$PROXY_PASS"
-	printf '%s\n' "$PROXY_PASS" >"$BATS_FILE_TMPDIR/password"
+	(umask 077 && printf '%s\n' "$PROXY_PASS" >"$BATS_FILE_TMPDIR/password")
 	export PASSWORD_FILE="$BATS_FILE_TMPDIR/password"
 }
 
@@ -440,7 +440,7 @@ write_bad_conf() {
 }
 
 @test "curl through microsocks with a wrong password fails and says why" {
-	printf 'wrong-password-xyz\n' >"$BATS_TEST_TMPDIR/wrong"
+	(umask 077 && printf 'wrong-password-xyz\n' >"$BATS_TEST_TMPDIR/wrong")
 	run --separate-stderr sx -d none -p "socks5://$PROXY_USER@127.0.0.1:$CLI_SOCKS_PORT" \
 		--password-file "$BATS_TEST_TMPDIR/wrong" "${CURL[@]}" "http://127.0.0.1:$CLI_HTTP_PORT/"
 	assert_failure

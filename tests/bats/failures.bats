@@ -31,7 +31,7 @@ setup_file() {
 	export HELPERS="$BATS_TEST_DIRNAME/../helpers"
 	export PROBE="$HELPERS/probe.py" FAKEPROXY="$HELPERS/fakeproxy.py"
 	export PWFILE="$BATS_FILE_TMPDIR/password"
-	printf 'secret\n' >"$PWFILE"
+	(umask 077 && printf 'secret\n' >"$PWFILE")
 	# no user or system configuration may change what the tests see
 	export HOME="$BATS_FILE_TMPDIR/home" XDG_CONFIG_HOME="$BATS_FILE_TMPDIR/xdg"
 	mkdir -p "$HOME" "$XDG_CONFIG_HOME"
@@ -477,6 +477,61 @@ silent_case() {
 }
 
 # ---------------------------------------------------- proxy down, no proxy
+
+# ------------------------------------------------------- the UDP relay
+
+# sxu [SOCKSIFY OPTIONS...] -- UDP_ONCE ARGS...: udp_once.py through the
+# wrapper as alice, loopback proxied too (-d none): a datagram from any
+# address but the relay's is then foreign, as on a real network.
+sxu() {
+	local opts=(-t 5 -d none)
+	while [ "$#" -gt 0 ] && [ "$1" != -- ]; do opts+=("$1"); shift; done
+	shift
+	timed "$SOCKSIFY" -p "socks5://alice@127.0.0.1:$PORT" --password-file "$PWFILE" \
+		"${opts[@]}" -- "$PY" "$HELPERS/udp_once.py" "$@"
+}
+
+# udp_relay_delivers_only_echoes SCENARIO: three pings, three echoes from
+# the destination, nothing else, no log line.
+udp_relay_delivers_only_echoes() {
+	start_proxy "$1"
+	sxu -- 203.0.113.80 7 --count 3
+	assert_success
+	assert_equal "$output" "$(printf 'ECHO ping-%d FROM 203.0.113.80 7\n' 1 2 3)"
+	assert_equal "$stderr" ""
+	[ "$(recorded request cmd)" = 3 ] || fail "no UDP ASSOCIATE: $(cat "$REC")"
+}
+
+@test "udp-echo: datagrams go through the relay with the header and come back without it" {
+	udp_relay_delivers_only_echoes udp-echo
+	# the header on the wire: RSV 0, FRAG 0, ATYP 1, 203.0.113.80:7
+	local want
+	want="00000001cb0071500007$(printf ping-1 | od -An -tx1 | tr -d ' \n')"
+	[ "$(jq -r 'select(.msg == "udp") | .hex' "$REC" | head -n 1)" = "$want" ] ||
+		fail "header: $(cat "$REC")"
+}
+
+@test "udp-garbage: datagrams from the relay that are not RFC 1928 are dropped" {
+	udp_relay_delivers_only_echoes udp-garbage
+}
+
+@test "udp-fragment: fragments (FRAG != 0) are dropped" {
+	udp_relay_delivers_only_echoes udp-fragment
+}
+
+@test "udp-foreign: datagrams from an address that is not the relay are dropped" {
+	udp_relay_delivers_only_echoes udp-foreign
+}
+
+@test "rep-7 to UDP ASSOCIATE: sendto fails at once, one line, nothing sent directly" {
+	start_proxy rep-7
+	sxu -- 203.0.113.80 7
+	assert_failure
+	assert_output --regexp '^ERR E[A-Z]+$'
+	assert_one_stderr_line
+	assert_regex "$stderr" 'UDP ASSOCIATE'
+	(( ELAPSED_MS < 3000 )) || fail "took ${ELAPSED_MS} ms"
+}
 
 @test "proxy down (nobody listens): ECONNREFUSED at once, one attempt" {
 	start_proxy no-listen

@@ -124,7 +124,7 @@ same_output() {
 
 @test "--export: an export line per option given, then LD_PRELOAD; shell-init is the same" {
 	local pw="$BATS_TEST_TMPDIR/pw" want
-	printf 'secret\n' >"$pw"
+	(umask 077 && printf 'secret\n' >"$pw")
 	SOCKSIFY_FAKE_IPV6=off run --separate-stderr "$SOCKSIFY" -p "$DEAD_PROXY" -u alice \
 		--password-file pw -d 10.0.0.0/8,::1 -t 5 --export
 	assert_success

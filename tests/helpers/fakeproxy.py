@@ -45,6 +45,14 @@ Scenarios (the credentials accepted are alice/secret):
   bad-atyp            reply with ATYP 9
   reset               reads the greeting, closes with RST (SO_LINGER 0)
   reset-after-request reads the request, closes with RST
+  udp-echo            UDP ASSOCIATE answered with a relay on 127.0.0.1 that
+                      echoes each datagram (header and payload) back
+  udp-garbage         the same, but before each echo the relay sends
+                      datagrams that are not RFC 1928 (empty, short, bad
+                      ATYP, a name longer than the datagram, random bytes)
+  udp-fragment        before each echo, the same datagram with FRAG 1
+  udp-foreign         before each echo, the same datagram from another
+                      socket (a source that is not the relay)
   no-listen           binds the port but never listens: connecting to it is
                       refused (a "proxy down" port nobody else can take)
   backlog-full        listens with backlog 0, fills the queue itself and never
@@ -55,6 +63,7 @@ import argparse
 import json
 import os
 import re
+import select
 import socket
 import struct
 import sys
@@ -191,6 +200,46 @@ class Conn:
         self.send(b"\x05\xff")
         return False
 
+    # ---- UDP relay -------------------------------------------------------
+    def udp_relay(self):
+        """Answers the UDP ASSOCIATE, then relays the scenario's way until
+        the control connection closes."""
+        relay = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        relay.bind(("127.0.0.1", 0))
+        foreign = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        foreign.bind(("127.0.0.1", 0))
+        port = relay.getsockname()[1]
+        self.send(b"\x05\x00\x00\x01\x7f\x00\x00\x01" + struct.pack("!H", port))
+        self.sock.settimeout(None)
+        try:
+            while True:
+                ready, _, _ = select.select([self.sock, relay], [], [])
+                if self.sock in ready and not self.sock.recv(4096):
+                    return
+                if relay in ready:
+                    data, client = relay.recvfrom(65535)
+                    self.rec.write(self.id, "udp", data)
+                    self.udp_answer(relay, foreign, client, data)
+        finally:
+            relay.close()
+            foreign.close()
+
+    def udp_answer(self, relay, foreign, client, data):
+        end = udp_header_len(data)
+        if end is None:
+            return
+        header, payload = data[:end], data[end:]
+        s = self.scenario
+        if s == "udp-garbage":
+            for junk in (b"", b"\x00", b"\x00\x00\x00", b"\x00\x00\x00\x09junk",
+                         b"\x00\x00\x00\x03\xffabc", b"\x00\x00\x00\x01\x7f\x00"):
+                relay.sendto(junk, client)
+        elif s == "udp-fragment":
+            relay.sendto(header[:2] + b"\x01" + header[3:] + b"FRAGMENT", client)
+        elif s == "udp-foreign":
+            foreign.sendto(header + b"FOREIGN", client)
+        relay.sendto(header + payload, client)
+
     # ---- scenarios -------------------------------------------------------
     def run(self):
         s = self.scenario
@@ -238,8 +287,14 @@ class Conn:
         if not self.authenticate(methods):
             self.drain_until_closed()
             return
-        self.read_request()
+        request = self.read_request()
         success = b"\x05\x00\x00\x01\x7f\x00\x00\x01\x30\x39"  # 127.0.0.1:12345
+        if s.startswith("udp-"):
+            if request["cmd"] == 3:
+                self.udp_relay()
+            else:
+                self.send(b"\x05\x07" + success[2:])
+            return
 
         if s == "silent-after-auth":
             self.drain_until_closed()
@@ -283,6 +338,22 @@ class Conn:
         self.echo()
 
 
+def udp_header_len(data):
+    """Length of the RFC 1928 section 7 header at the start of data, or None."""
+    if len(data) < 4:
+        return None
+    atyp = data[3]
+    if atyp == 1:
+        end = 4 + 4 + 2
+    elif atyp == 4:
+        end = 4 + 16 + 2
+    elif atyp == 3 and len(data) > 4:
+        end = 5 + data[4] + 2
+    else:
+        return None
+    return end if len(data) >= end else None
+
+
 def serve(conn_sock, conn_id, args, recorder):
     conn_sock.settimeout(IO_TIMEOUT)
     conn = Conn(conn_sock, conn_id, args, recorder)
@@ -303,7 +374,7 @@ KNOWN = {
     "method-not-offered", "wrong-version", "auth-fail", "auth-bad-version",
     "close-after-greeting", "silent", "silent-after-method", "silent-after-auth",
     "garbage", "domain-0", "bad-atyp", "reset", "reset-after-request", "no-listen",
-    "backlog-full",
+    "backlog-full", "udp-echo", "udp-garbage", "udp-fragment", "udp-foreign",
 }
 
 
