@@ -276,7 +276,8 @@ int resolve_getaddrinfo(const char *node, const char *service, const struct addr
 
 	if (hints != NULL)
 		h = *hints;
-	if (node == NULL || (h.ai_flags & (AI_NUMERICHOST | AI_PASSIVE)) ||
+	/* AI_PASSIVE with a name is ignored by getaddrinfo (POSIX): socat sets it. */
+	if (node == NULL || (h.ai_flags & AI_NUMERICHOST) ||
 	    (h.ai_family != AF_UNSPEC && h.ai_family != AF_INET && h.ai_family != AF_INET6))
 		return r->getaddrinfo(node, service, hints, res);
 	/* A numeric node is libc's; the check itself sends nothing. */

@@ -239,7 +239,7 @@ for fam in (socket.AF_INET, socket.AF_INET6):
 	assert_line --regexp '^AF_INET6 same True [1-9]'
 }
 
-@test "AI_CANONNAME gives the name; AI_NUMERICHOST, AI_PASSIVE never faked; AI_ADDRCONFIG no reason to fail" {
+@test "AI_CANONNAME gives the name; AI_NUMERICHOST and a passive NULL node never faked; AI_ADDRCONFIG no reason to fail" {
 	run py -- '
 res = socket.getaddrinfo(sys.argv[1], 80, socket.AF_INET, socket.SOCK_STREAM, 0, socket.AI_CANONNAME)
 print("canon", res[0][3], ph4(res[0][4][0]))
@@ -252,6 +252,9 @@ except socket.gaierror as e:
     print("numerichost", e.errno == socket.EAI_NONAME)
 res = socket.getaddrinfo(None, 80, socket.AF_INET, socket.SOCK_STREAM, 0, socket.AI_PASSIVE)
 print("passive", res[0][4][0])
+# with a name AI_PASSIVE is ignored (socat asks so for UDP clients)
+res = socket.getaddrinfo(sys.argv[1], 7, 0, socket.SOCK_DGRAM, 17, socket.AI_PASSIVE)
+print("passive name", all(ph4(r[4][0]) or ph6(r[4][0]) for r in res))
 for fam in (socket.AF_UNSPEC, socket.AF_INET6):
     res = socket.getaddrinfo(sys.argv[1], 80, fam, socket.SOCK_STREAM, 0, socket.AI_ADDRCONFIG)
     print("addrconfig", fam.name, all(ph4(r[4][0]) or ph6(r[4][0]) for r in res))
@@ -261,6 +264,7 @@ for fam in (socket.AF_UNSPEC, socket.AF_INET6):
 	assert_line "canon6 $WWW_NAME True"
 	assert_line "numerichost True"
 	assert_line "passive 0.0.0.0"
+	assert_line "passive name True"
 	assert_line "addrconfig AF_UNSPEC True"
 	assert_line "addrconfig AF_INET6 True"
 }
