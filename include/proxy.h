@@ -34,6 +34,9 @@ const struct proxy *proxy_get(void);
 /* The proxy address a socket of this family should use: its own family's if there is one. */
 const struct sockaddr_storage *proxy_addr_for_family(const struct proxy *p, int family);
 
+/* The caller has shown the configuration's warning: the library will not. */
+void proxy_warning_told(void);
+
 /* A failure context naming this proxy and destination. */
 void proxy_failure_ctx(const struct proxy *p, const char *dest, struct failure_ctx *ctx);
 

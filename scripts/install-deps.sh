@@ -10,6 +10,7 @@ packages="
   curl wget python3 socat ncat dnsutils nodejs
   iproute2 nftables tcpdump procps util-linux openssl passwd strace libcap2-bin git openssh-client
   man-db groff-base clang-tidy cppcheck
+  jq clang libclang-rt-14-dev valgrind
 "
 
 if [ "$(id -u)" -ne 0 ]; then

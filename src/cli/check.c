@@ -665,6 +665,7 @@ static bool load_step(struct check *c, struct config *cfg)
 	if (ok && cfg->warning[0] != '\0') {
 		note("warn", "%s", cfg->warning);
 		snprintf(c->warning, sizeof(c->warning), "%s", cfg->warning);
+		proxy_warning_told();
 	}
 	if (!ok)
 		snprintf(c->reason, sizeof(c->reason), "%s", cfg->error);

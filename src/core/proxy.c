@@ -14,6 +14,14 @@ static struct proxy the_proxy;
 static pthread_once_t config_once = PTHREAD_ONCE_INIT;
 static pthread_once_t resolve_once = PTHREAD_ONCE_INIT;
 
+/* socksify --check prints the configuration's warning itself. */
+static bool warning_told;
+
+void proxy_warning_told(void)
+{
+	warning_told = true;
+}
+
 static void open_log(const struct config *cfg)
 {
 	int fd = 2;
@@ -95,7 +103,7 @@ static void load_config(void)
 	}
 	configure_fakedns(&p->cfg);
 	open_log(&p->cfg);
-	if (p->cfg.warning[0] != '\0')
+	if (p->cfg.warning[0] != '\0' && !warning_told)
 		log_line(LOG_WARN, p->cfg.warning);
 	if (!p->cfg.has_proxy) {
 		p->unusable = FAIL_NO_PROXY;

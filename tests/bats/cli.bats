@@ -490,6 +490,7 @@ write_bad_conf() {
 	assert_line --partial "warn"
 	assert_line --partial "holds a password and other users can read it"
 	refute_output --partial s3cret-readable
+	[[ $stderr != *"other users can read it"* ]] || fail "said twice: $stderr"
 	chmod 600 "$conf"
 	run --separate-stderr "$SOCKSIFY" -c "$conf" -- bash -c 'exec 3<>/dev/tcp/127.0.0.1/9'
 	use_stderr
