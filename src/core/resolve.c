@@ -345,7 +345,10 @@ int resolve_getnameinfo(const struct sockaddr *sa, socklen_t salen, char *host, 
 			return EAI_NONAME;
 		return r->getnameinfo(sa, salen, host, hostlen, serv, servlen, flags | NI_NUMERICHOST);
 	}
-	rc = r->getnameinfo(sa, salen, NULL, 0, serv, servlen, flags | NI_NUMERICHOST);
+	/* Only the service is libc's; NI_NAMEREQD is about the host, answered here. */
+	rc = serv == NULL || servlen == 0
+		     ? 0
+		     : r->getnameinfo(sa, salen, NULL, 0, serv, servlen, (flags & ~NI_NAMEREQD) | NI_NUMERICHOST);
 	return rc != 0 ? rc : copy_host(host, hostlen, name);
 }
 

@@ -54,6 +54,14 @@ preloaded() {
 
 # direct_hosts names reach the real resolver, which would query the
 # machine's nameserver: tested in the lab (dns.bats), not here.
+@test "getnameinfo with NI_NAMEREQD and no service buffer (the usual C call) gives the name" {
+	cc -Wall -o "$BATS_TEST_TMPDIR/gni" "$REPO/tests/helpers/getnameinfo_c.c"
+	run preloaded "$BATS_TEST_TMPDIR/gni" www.example.test
+	assert_success
+	assert_line "nullserv www.example.test"
+	assert_line "serv www.example.test 80"
+}
+
 @test "localhost is not faked" {
 	run preloaded python3 -c 'import socket; print(socket.getaddrinfo("localhost", 80, socket.AF_INET)[0][4][0])'
 	assert_output "127.0.0.1"
