@@ -53,6 +53,8 @@ struct config {
 	char file[PATH_MAX];
 	/* "file:line: what is wrong" or "SOCKSIFY_X: what is wrong"; "" if fine. */
 	char error[CONFIG_ERROR_MAX];
+	/* With error: the errno of a file that could not be read, 0 if none. */
+	int sys_errno;
 	/* Something to fix that does not stop socksify: a password others can read. */
 	char warning[CONFIG_ERROR_MAX];
 	bool pass_from_file; /* the password came from password_file */

@@ -9,6 +9,7 @@ enum failure {
 	FAIL_NONE = 0,
 	FAIL_NO_PROXY,         /* nothing configured: fail closed */
 	FAIL_BAD_CONFIG,       /* configuration unusable: fail closed */
+	FAIL_NO_RESOURCES,     /* no fd or memory to read the configuration: try again later */
 	FAIL_UNKNOWN_PLACEHOLDER, /* a fake-DNS address the table never handed out */
 	FAIL_PROXY_RESOLVE,    /* the proxy's host name does not resolve */
 	FAIL_FAMILY,           /* socket and proxy address families cannot meet */

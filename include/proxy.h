@@ -15,6 +15,7 @@
 struct proxy {
 	struct config cfg;
 	enum failure unusable;          /* FAIL_NONE when the proxy can be tried */
+	int load_errno;                 /* FAIL_NO_RESOURCES: why the files could not be read */
 	const char *resolve_error;      /* detail for FAIL_PROXY_RESOLVE */
 	/*
 	 * Normalised; addr[0] is the resolver's first answer, addr[1] the
@@ -30,6 +31,10 @@ struct proxy {
 const struct proxy *proxy_config(void);
 /* Configuration and the proxy's address. */
 const struct proxy *proxy_get(void);
+
+/* fork: the loading lock, as fdtable_fork_lock. */
+void proxy_fork_lock(void);
+void proxy_fork_unlock(void);
 
 /* The proxy address a socket of this family should use: its own family's if there is one. */
 const struct sockaddr_storage *proxy_addr_for_family(const struct proxy *p, int family);

@@ -101,6 +101,7 @@ static bool set_password_file(struct config *cfg, const char *value, const char 
 	int fd = open(value, O_RDONLY | O_CLOEXEC);
 
 	if (fd < 0) {
+		cfg->sys_errno = errno;
 		*why = "cannot open the password file";
 		return false;
 	}
@@ -441,8 +442,10 @@ static bool load_file(struct config *cfg, const char *path)
 
 	if (text == NULL && errno == EFBIG)
 		return fail(cfg, path, "larger than 64 KiB", NULL);
-	if (text == NULL)
+	if (text == NULL) {
+		cfg->sys_errno = errno;
 		return fail(cfg, path, "cannot open", strerror(errno));
+	}
 	ok = config_parse_text(cfg, text, len, path);
 	memset(text, 0, len);
 	free(text);

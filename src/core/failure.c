@@ -20,6 +20,8 @@ static const struct {
 		"no proxy configured (set SOCKSIFY_PROXY or proxy in socksify.conf); not connecting to %D directly" },
 	[FAIL_BAD_CONFIG] = { ENETUNREACH,
 		"configuration unusable (see the error above); not connecting to %D directly" },
+	[FAIL_NO_RESOURCES] = { 0,
+		"cannot read the configuration (%E); not connecting to %D directly" },
 	[FAIL_UNKNOWN_PLACEHOLDER] = { ECONNREFUSED,
 		"%D is a fake-DNS placeholder this process tree never handed out (resolved elsewhere, or cached from an earlier run); not connecting" },
 	[FAIL_PROXY_RESOLVE] = { EHOSTUNREACH,

@@ -1,7 +1,8 @@
 #include "nameserver.h"
 
+#include <errno.h>
 #include <netinet/in.h>
-#include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -51,21 +52,42 @@ size_t nameserver_parse(const char *text, struct sockaddr_storage *out, size_t m
 	return n;
 }
 
+enum { CONF_UNREAD, CONF_READING, CONF_READ };
+
+/* Read once, lock-free: a reader that finds it being read, or unreadable
+ * for want of a file descriptor or memory, asks again next time. */
 static struct {
-	pthread_once_t once;
+	atomic_int state;
 	struct sockaddr_storage addr[NAMESERVER_MAX];
 	size_t n;
-} conf = { .once = PTHREAD_ONCE_INIT };
+} conf;
 
-static void load(void)
+static bool transient(int err)
 {
-	size_t len;
-	char *text = file_read_all(RESOLV_CONF_PATH, RESOLV_CONF_MAX, &len);
+	return err == EMFILE || err == ENFILE || err == ENOMEM;
+}
 
-	if (text == NULL)
-		return;
-	conf.n = nameserver_parse(text, conf.addr, NAMESERVER_MAX);
+/* Whether the list can be used now. */
+static bool conf_ready(void)
+{
+	int expected = CONF_UNREAD;
+	size_t len;
+	char *text;
+
+	if (atomic_load_explicit(&conf.state, memory_order_acquire) == CONF_READ)
+		return true;
+	if (!atomic_compare_exchange_strong(&conf.state, &expected, CONF_READING))
+		return false;
+	text = file_read_all(RESOLV_CONF_PATH, RESOLV_CONF_MAX, &len);
+	if (text == NULL && transient(errno)) {
+		atomic_store_explicit(&conf.state, CONF_UNREAD, memory_order_release);
+		return false;
+	}
+	if (text != NULL)
+		conf.n = nameserver_parse(text, conf.addr, NAMESERVER_MAX);
 	free(text);
+	atomic_store_explicit(&conf.state, CONF_READ, memory_order_release);
+	return true;
 }
 
 static bool is_loopback(const struct sockaddr_storage *ss)
@@ -89,7 +111,9 @@ bool nameserver_is(const struct sockaddr_storage *dst)
 		return false;
 	if (is_loopback(dst))
 		return true;
-	pthread_once(&conf.once, load);
+	/* Unknown for now: any name server is treated as one of them. */
+	if (!conf_ready())
+		return true;
 	for (size_t i = 0; i < conf.n; i++)
 		if (addr_equal(&conf.addr[i], dst))
 			return true;

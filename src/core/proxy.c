@@ -1,17 +1,27 @@
 #include "proxy.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <string.h>
 
 #include "fakedns.h"
 #include "log.h"
 #include "real.h"
 
+/*
+ * Loaded once and then read without a lock. A load that failed for want of
+ * a file descriptor or memory is not kept: the call sees no_resources and
+ * a later one tries again.
+ */
 static struct proxy the_proxy;
-static pthread_once_t config_once = PTHREAD_ONCE_INIT;
+static struct proxy no_resources;
+static _Atomic(const struct proxy *) loaded;
+static pthread_mutex_t load_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct config scratch; /* under load_lock: holds a password, wiped */
 static pthread_once_t resolve_once = PTHREAD_ONCE_INIT;
 
 /* socksify --check prints the configuration's warning itself. */
@@ -87,11 +97,36 @@ static void configure_fakedns(const struct config *cfg)
 	fakedns_configure(&opt);
 }
 
-static void load_config(void)
+static bool transient(int err)
+{
+	return err == EMFILE || err == ENFILE || err == ENOMEM;
+}
+
+/* Under load_lock. Its fields never change once set: readers hold no lock. */
+static const struct proxy *out_of_resources(int err)
+{
+	if (no_resources.unusable == FAIL_NONE) {
+		config_defaults(&no_resources.cfg);
+		no_resources.load_errno = err;
+		no_resources.unusable = FAIL_NO_RESOURCES;
+	}
+	return &no_resources;
+}
+
+/* Under load_lock. */
+static const struct proxy *load_config(void)
 {
 	struct proxy *p = &the_proxy;
+	bool ok = config_load(&scratch);
 
-	if (!config_load(&p->cfg)) {
+	if (!ok && transient(scratch.sys_errno)) {
+		int err = scratch.sys_errno;
+		memset(&scratch, 0, sizeof(scratch));
+		return out_of_resources(err);
+	}
+	p->cfg = scratch;
+	memset(&scratch, 0, sizeof(scratch));
+	if (!ok) {
 		char error[CONFIG_ERROR_MAX];
 		memcpy(error, p->cfg.error, sizeof(error));
 		config_defaults(&p->cfg);
@@ -99,7 +134,7 @@ static void load_config(void)
 		open_log(&p->cfg);
 		log_line(LOG_ERROR, error);
 		p->unusable = FAIL_BAD_CONFIG;
-		return;
+		return p;
 	}
 	configure_fakedns(&p->cfg);
 	open_log(&p->cfg);
@@ -107,7 +142,7 @@ static void load_config(void)
 		log_line(LOG_WARN, p->cfg.warning);
 	if (!p->cfg.has_proxy) {
 		p->unusable = FAIL_NO_PROXY;
-		return;
+		return p;
 	}
 	config_proxy_display(&p->cfg, p->display, sizeof(p->display));
 	if (p->cfg.has_user) {
@@ -116,6 +151,7 @@ static void load_config(void)
 		p->cred.pass = p->cfg.pass;
 		p->cred.pass_len = p->cfg.pass_len;
 	}
+	return p;
 }
 
 static void load_address(void)
@@ -128,15 +164,38 @@ static void load_address(void)
 
 const struct proxy *proxy_config(void)
 {
-	pthread_once(&config_once, load_config);
-	return &the_proxy;
+	const struct proxy *p = atomic_load_explicit(&loaded, memory_order_acquire);
+
+	if (p != NULL)
+		return p;
+	pthread_mutex_lock(&load_lock);
+	p = atomic_load_explicit(&loaded, memory_order_relaxed);
+	if (p == NULL) {
+		p = load_config();
+		if (p == &the_proxy)
+			atomic_store_explicit(&loaded, p, memory_order_release);
+	}
+	pthread_mutex_unlock(&load_lock);
+	return p;
 }
 
 const struct proxy *proxy_get(void)
 {
-	proxy_config();
-	pthread_once(&resolve_once, load_address);
-	return &the_proxy;
+	const struct proxy *p = proxy_config();
+
+	if (p == &the_proxy)
+		pthread_once(&resolve_once, load_address);
+	return p;
+}
+
+void proxy_fork_lock(void)
+{
+	pthread_mutex_lock(&load_lock);
+}
+
+void proxy_fork_unlock(void)
+{
+	pthread_mutex_unlock(&load_lock);
 }
 
 void proxy_failure_ctx(const struct proxy *p, const char *dest, struct failure_ctx *ctx)
@@ -147,4 +206,5 @@ void proxy_failure_ctx(const struct proxy *p, const char *dest, struct failure_c
 	ctx->user = p->cred.user;
 	ctx->detail = p->resolve_error;
 	ctx->timeout_ms = p->cfg.timeout_ms;
+	ctx->sys_errno = p->load_errno;
 }

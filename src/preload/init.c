@@ -12,10 +12,12 @@
 #include "dns_intercept.h"
 #include "fakedns.h"
 #include "fdtable.h"
+#include "proxy.h"
 #include "route.h"
 
 static void prepare(void)
 {
+	proxy_fork_lock();
 	fakedns_fork_prepare();
 	fdtable_fork_lock();
 	route_fork_lock();
@@ -24,6 +26,7 @@ static void prepare(void)
 
 static void release(void)
 {
+	proxy_fork_unlock();
 	dns_intercept_fork_unlock();
 	route_fork_unlock();
 	fdtable_fork_unlock();
