@@ -14,6 +14,7 @@
 #define SOCKSIFY_DNS_INTERCEPT_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <sys/socket.h>
 #include <sys/types.h>
 
@@ -33,6 +34,9 @@ int dns_tcp_connect(int fd, const struct sockaddr_storage *ns);
 
 /* sendmsg() on such a connection: the bytes go out, complete queries are answered. */
 ssize_t dns_tcp_sendmsg(int fd, const struct msghdr *msg, int flags);
+
+/* The library's own DNS sockets, at most max: kept out of close ranges. */
+size_t dns_intercept_own_fds(int *out, size_t max);
 
 /* fork: the responders' lock, as fdtable_fork_lock. */
 void dns_intercept_fork_lock(void);

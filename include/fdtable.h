@@ -6,6 +6,7 @@
 #define SOCKSIFY_FDTABLE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/socket.h>
 #include <sys/types.h>
@@ -61,6 +62,12 @@ void fdtable_clear_range(unsigned int first, unsigned int last);
  */
 void fdtable_fork_lock(void);
 void fdtable_fork_unlock(void);
+
+/*
+ * The connections behind entries outside [first, last] whose fds lie
+ * inside it, at most max: what a close range must leave open.
+ */
+size_t fdtable_kept_ctl(unsigned int first, unsigned int last, int *out, size_t max);
 
 /* newfd becomes a copy of oldfd's entry (dup, dup2, dup3, F_DUPFD). */
 void fdtable_copy(int oldfd, int newfd);

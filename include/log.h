@@ -26,6 +26,8 @@ const char *log_level_name(int level);
 /* Where lines go: an already open fd (default 2); a file's lines carry the time and the pid. */
 void log_setup(int level, int fd, bool to_file);
 int log_enabled(int level);
+/* The log file's fd, or -1 when lines go to standard error. */
+int log_file_fd(void);
 
 void log_line(int level, const char *text);
 void log_msg(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -446,6 +446,19 @@ ssize_t dns_tcp_sendmsg(int fd, const struct msghdr *msg, int flags)
 	return n;
 }
 
+size_t dns_intercept_own_fds(int *out, size_t max)
+{
+	const struct own_socket *all[] = { &own.responder[0], &own.responder[1], &own.listener };
+	size_t n = 0;
+
+	pthread_mutex_lock(&own.lock);
+	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]) && n < max; i++)
+		if (all[i]->fd >= 0)
+			out[n++] = all[i]->fd;
+	pthread_mutex_unlock(&own.lock);
+	return n;
+}
+
 void dns_intercept_fork_lock(void)
 {
 	pthread_mutex_lock(&own.lock);

@@ -171,6 +171,26 @@ void fdtable_clear_range(unsigned int first, unsigned int last)
 	}
 }
 
+size_t fdtable_kept_ctl(unsigned int first, unsigned int last, int *out, size_t max)
+{
+	size_t n = 0;
+
+	pthread_mutex_lock(&write_lock);
+	for (unsigned c = 0; c < NCHUNKS && n < max; c++) {
+		struct entry *chunk = atomic_load_explicit(&chunks[c], memory_order_acquire);
+		for (unsigned i = 0; chunk != NULL && i < CHUNK_SIZE && n < max; i++) {
+			const struct entry *e = &chunk[i];
+			unsigned fd = c * CHUNK_SIZE + i;
+			int ctl = e->info.ctl_fd;
+			if (holds_ctl(atomic_load_explicit(&e->kind, memory_order_relaxed)) && ctl >= 0 &&
+			    (unsigned)ctl >= first && (unsigned)ctl <= last && (fd < first || fd > last))
+				out[n++] = ctl;
+		}
+	}
+	pthread_mutex_unlock(&write_lock);
+	return n;
+}
+
 void fdtable_copy(int oldfd, int newfd)
 {
 	struct fd_info info;

@@ -3,12 +3,11 @@
  * number is freed, copied or handed out, or state would pass to a stranger.
  */
 #include <fcntl.h>
-#include <limits.h>
 #include <stdarg.h>
 #include <sys/socket.h>
 #include <unistd.h>
-#include <linux/close_range.h>
 
+#include "fdrange.h"
 #include "fdtable.h"
 #include "hook.h"
 #include "real.h"
@@ -46,20 +45,13 @@ HOOK int close(int fd)
 
 HOOK int close_range(unsigned int first, unsigned int last, int flags)
 {
-	const struct real_fns *r = real();
-
-	if (!(flags & CLOSE_RANGE_CLOEXEC) && first <= last)
-		fdtable_clear_range(first, last);
-	return r->close_range(first, last, flags);
+	return fdrange_close(first, last, flags);
 }
 
 HOOK void closefrom(int lowfd)
 {
-	const struct real_fns *r = real();
-
 	if (lowfd >= 0)
-		fdtable_clear_range((unsigned)lowfd, UINT_MAX);
-	r->closefrom(lowfd);
+		fdrange_close((unsigned int)lowfd, ~0U, 0);
 }
 
 static int copied(int oldfd, int newfd)

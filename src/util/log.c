@@ -69,6 +69,11 @@ static int stamp(char *out, size_t cap)
 			secs / 3600, secs / 60 % 60, secs % 60, ts.tv_nsec / 1000000, (long)getpid());
 }
 
+int log_file_fd(void)
+{
+	return stamped ? log_fd : -1;
+}
+
 int log_enabled(int level)
 {
 	return level != LOG_SILENT && level <= current_level;

@@ -497,6 +497,17 @@ write_bad_conf() {
 	refute_output --partial socksify:
 }
 
+@test "closefrom(3) leaves the log file open: socksify's lines never land in the program's files" {
+	cc -Wall -o "$BATS_TEST_TMPDIR/log_closefrom" "$ROOT/tests/helpers/log_closefrom.c"
+	local log="$BATS_TEST_TMPDIR/socksify.log" out="$BATS_TEST_TMPDIR/out"
+	run --separate-stderr env SOCKSIFY_LOG_FILE="$log" "$SOCKSIFY" -p socks5://127.0.0.1:9 -- \
+		"$BATS_TEST_TMPDIR/log_closefrom" "$out"
+	assert_success
+	assert_equal "$(cat "$out")" "mine"
+	run cat "$log"
+	assert_line --partial "198.18.255.254:80 is a fake-DNS placeholder this process tree never handed out"
+}
+
 # ------------------------------------------------------------ installation
 
 INSTALLED_FILES=(bin/socksify lib/socksify/libsocksify.so share/man/man1/socksify.1
