@@ -33,7 +33,7 @@ CHECK_LIBS   := $(shell pkg-config --libs check 2>/dev/null)
 LIB       := $(B)/libsocksify.so
 CLI       := $(B)/socksify
 
-.PHONY: all test check-unit check-bats install uninstall clean lint demo fuzz
+.PHONY: all test check-unit check-bats install uninstall clean lint demo
 all: $(LIB) $(CLI)
 
 $(B)/obj/%.o: %.c
@@ -55,7 +55,9 @@ $(B)/tests/%: tests/unit/%.c tests/unit/wire.h $(B)/libcore.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CHECK_CFLAGS) $(ALL_CFLAGS) -o $@ $< $(B)/libcore.a $(CHECK_LIBS) -ldl
 
-test: check-unit check-bats
+# Unit suites, fuzzing over the seed corpora, the bats suites, then the
+# unit and integration suites again under ASan+UBSan.
+test: check-unit check-fuzz check-bats check-asan
 
 # Each suite prints Check's own summary; the last line adds them up.
 check-unit: $(UNIT_BIN)
@@ -69,16 +71,6 @@ check-bats: all
 		bats --timing tests/bats | tee $(B)/bats.tap; rc=$$?; \
 		echo "bats: $$(grep -c '^ok ' $(B)/bats.tap) passed, $$(grep -c '^not ok ' $(B)/bats.tap) failed"; \
 		exit $$rc
-
-# libFuzzer harnesses (clang), each for FUZZ_SECONDS; crashes land in $(B)/fuzz/.
-FUZZ_SECONDS ?= 60
-fuzz:
-	@mkdir -p $(B)/fuzz
-	clang -g -O1 -fsanitize=fuzzer,address,undefined -Iinclude -D_GNU_SOURCE \
-		tests/fuzz/fuzz_dnsmsg.c src/dns/codec.c -o $(B)/fuzz/fuzz_dnsmsg
-	@mkdir -p $(B)/fuzz/corpus-dnsmsg
-	UBSAN_OPTIONS=halt_on_error=1 $(B)/fuzz/fuzz_dnsmsg -max_total_time=$(FUZZ_SECONDS) \
-		-artifact_prefix=$(B)/fuzz/ $(B)/fuzz/corpus-dnsmsg
 
 # socksify curl through a throwaway local SOCKS5 server; see scripts/demo.sh.
 demo:

@@ -140,8 +140,9 @@ static bool set_direct(struct config *cfg, const char *value, const char **why)
 			*why = "too many direct entries";
 			return false;
 		}
-		if (!cidr_parse(start, (size_t)(end - start), &cfg->direct[cfg->ndirect++]))
+		if (!cidr_parse(start, (size_t)(end - start), &cfg->direct[cfg->ndirect]))
 			return false;
+		cfg->ndirect++;
 		p += len;
 		if (*p == ',')
 			p++;
