@@ -36,6 +36,9 @@ const struct proxy *proxy_get(void);
 void proxy_fork_lock(void);
 void proxy_fork_unlock(void);
 
+/* dst is the proxy itself (once its name is resolved: proxy_get()). */
+bool proxy_is_self(const struct proxy *p, const struct sockaddr_storage *dst);
+
 /* The proxy address a socket of this family should use: its own family's if there is one. */
 const struct sockaddr_storage *proxy_addr_for_family(const struct proxy *p, int family);
 

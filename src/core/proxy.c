@@ -154,12 +154,28 @@ static const struct proxy *load_config(void)
 	return p;
 }
 
+/* Set once load_address is done: the addresses may be read without a lock. */
+static atomic_bool resolved;
+
 static void load_address(void)
 {
 	struct proxy *p = &the_proxy;
 
 	if (p->unusable == FAIL_NONE && !resolve(p))
 		p->unusable = FAIL_PROXY_RESOLVE;
+	atomic_store_explicit(&resolved, true, memory_order_release);
+}
+
+bool proxy_is_self(const struct proxy *p, const struct sockaddr_storage *dst)
+{
+	/* Before it is resolved nothing is the proxy yet; proxy_get() asks again. */
+	if (p != &the_proxy || !atomic_load_explicit(&resolved, memory_order_acquire) ||
+	    p->unusable != FAIL_NONE)
+		return false;
+	for (size_t i = 0; i < p->naddr; i++)
+		if (addr_equal(&p->addr[i], dst))
+			return true;
+	return false;
 }
 
 const struct proxy *proxy_config(void)

@@ -54,9 +54,8 @@ bool route_is_direct(const struct proxy *p, const struct sockaddr_storage *dst)
 		if (cidr_match(&p->cfg.direct[i], dst))
 			return true;
 	/* A native SOCKS client talking to the proxy itself must not be wrapped. */
-	for (size_t i = 0; p->unusable == FAIL_NONE && i < p->naddr; i++)
-		if (addr_equal(&p->addr[i], dst))
-			return true;
+	if (proxy_is_self(p, dst))
+		return true;
 	return was_learned(dst);
 }
 
