@@ -9,27 +9,11 @@
 # client's leak counters are 0: no packet left except to the proxy, and in
 # particular no DNS packet.
 
-load lab
+load lab_suite
 
 # the default placeholder ranges (DESIGN.md, "Fake DNS")
 FAKE4_RE='198\.1[89]\.[0-9]{1,3}\.[0-9]{1,3}'
 FAKE6_RE='fd53:6b73:6679:[0-9a-f:]+'
-
-setup_file() {
-	lab_suite_up
-}
-
-teardown_file() {
-	lab_suite_down
-}
-
-setup() {
-	reset_leaks
-}
-
-teardown() {
-	assert_no_leaks_at_all
-}
 
 # Python prelude: ph4/ph6 tell placeholders; gai(name, ...) -> addresses.
 PY_PRE='

@@ -14,7 +14,7 @@
 # is configured. Clients run as nobody; after every test the leak counters
 # are 0 (the tests that leak on purpose check the counter and reset it).
 
-load lab
+load lab_suite
 
 # the default placeholder ranges (DESIGN.md, "Fake DNS")
 FAKE4_RE='198\.1[89]\.[0-9]{1,3}\.[0-9]{1,3}'
@@ -43,10 +43,6 @@ setup_file() {
 	printf 'nameserver %s\noptions timeout:1 attempts:1\n' "$CLIENT_DNS_STUB" >"$NOBODY_DIR/resolv-stub.conf"
 	printf 'nameserver %s\noptions timeout:1 attempts:1\n' "$CLIENT_DNS4" >"$NOBODY_DIR/resolv-lan.conf"
 	chmod 644 "$NOBODY_DIR"/resolv-*.conf
-}
-
-teardown_file() {
-	lab_suite_down
 }
 
 setup() {

@@ -9,7 +9,7 @@
 # configuration they fail, or answer from the placeholder table, and in all
 # four cases the counters stay at 0: nothing ever leaves directly.
 
-load lab
+load lab_suite
 
 setup_file() {
 	lab_suite_up
@@ -19,18 +19,6 @@ setup_file() {
 		lab_fail "cannot build tests/helpers/res_query.c" || return 1
 	printf 'proxy = socks5://%s:%s\ncolour = blue\n' "$PROXY4" "$AUTH_PORT" >"$NOBODY_DIR/broken.conf"
 	chmod 644 "$NOBODY_DIR/broken.conf"
-}
-
-teardown_file() {
-	lab_suite_down
-}
-
-setup() {
-	reset_leaks
-}
-
-teardown() {
-	assert_no_leaks_at_all
 }
 
 # The clients, one shell command each, every one bounded.

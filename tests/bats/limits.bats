@@ -11,7 +11,7 @@
 # once into NOBODY_DIR. After every test the client's leak counters are 0.
 # The whole suite takes well under a minute on the lab.
 
-load lab
+load lab_suite
 
 HELPER_DIR="$REPO/tests/helpers"
 
@@ -23,18 +23,6 @@ setup_file() {
 			lab_fail "cannot build tests/helpers/$h.c" || return 1
 		chmod 755 "$NOBODY_DIR/$h"
 	done
-}
-
-teardown_file() {
-	lab_suite_down
-}
-
-setup() {
-	reset_leaks
-}
-
-teardown() {
-	assert_no_leaks_at_all
 }
 
 # nobody_sx PORT CMD...: CMD in the client namespace as nobody, through the

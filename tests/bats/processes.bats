@@ -15,7 +15,7 @@
 # $stderr comes from bats' run --separate-stderr.
 # shellcheck disable=SC2154
 
-load lab
+load lab_suite
 
 HELPER_DIR="$REPO/tests/helpers"
 # the default IPv4 placeholder range (DESIGN.md, "Fake DNS")
@@ -32,10 +32,6 @@ setup_file() {
 			lab_fail "cannot build tests/helpers/$h.c" || return 1
 		chmod 755 "$NOBODY_DIR/$h"
 	done
-}
-
-teardown_file() {
-	lab_suite_down
 }
 
 setup() {

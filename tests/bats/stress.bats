@@ -8,7 +8,7 @@
 # same program at 64 x 200, with the library and with a ThreadSanitizer
 # build of it. After every test the client's leak counters are 0.
 
-load lab
+load lab_suite
 
 setup_file() {
 	lab_suite_up
@@ -16,18 +16,6 @@ setup_file() {
 		"$REPO/tests/stress/stress.c" ||
 		lab_fail "cannot build tests/stress/stress.c" || return 1
 	chmod 755 "$NOBODY_DIR/stress"
-}
-
-teardown_file() {
-	lab_suite_down
-}
-
-setup() {
-	reset_leaks
-}
-
-teardown() {
-	assert_no_leaks_at_all
 }
 
 # sx_stress ARGS...: the stress program as nobody through the no-auth danted.

@@ -8,7 +8,7 @@
 # are 0: no packet left the client except to the proxy (tests/bats/lab.bats
 # shows the lab's relay working with a native SOCKS5 UDP client).
 
-load lab
+load lab_suite
 
 # the default placeholder ranges (DESIGN.md, "Fake DNS")
 FAKE4_RE='198\.1[89]\.[0-9]{1,3}\.[0-9]{1,3}'
@@ -19,18 +19,6 @@ HELPER_DIR="$REPO/tests/helpers"
 setup_file() {
 	lab_suite_up
 	install -m 644 "$HELPER_DIR/udp_probe.py" "$NOBODY_DIR/udp_probe.py"
-}
-
-teardown_file() {
-	lab_suite_down
-}
-
-setup() {
-	reset_leaks
-}
-
-teardown() {
-	assert_no_leaks_at_all
 }
 
 # sx6 CMD...: the same danted reached over IPv6.

@@ -13,7 +13,7 @@
 # code (socksify --check) gets the same treatment. UDP clients run as nobody
 # (DESIGN.md, "Testing"); after every test the leak counters are 0.
 
-load lab
+load lab_suite
 
 # the default placeholder ranges (DESIGN.md, "Fake DNS")
 FAKE4_RE='198\.1[89]\.[0-9]{1,3}\.[0-9]{1,3}'
@@ -35,18 +35,6 @@ setup_file() {
 	cc -g -O1 -Wall -o "$NOBODY_DIR/udp_name" "$HELPER_DIR/udp_name.c" ||
 		lab_fail "cannot build tests/helpers/udp_name.c" || return 1
 	chmod 755 "$NOBODY_DIR/udp_name"
-}
-
-teardown_file() {
-	lab_suite_down
-}
-
-setup() {
-	reset_leaks
-}
-
-teardown() {
-	assert_no_leaks_at_all
 }
 
 # vg [--nobody] [VAR=VALUE...] -- CMD...: CMD under memcheck, socksified
