@@ -31,11 +31,18 @@ int internal_socket(int family, int type);
 struct target {
 	struct socks5_addr addr;
 	int32_t fake_slot; /* -1 unless a placeholder */
-	char display[FAKEDNS_NAME_MAX + 8];
+	char display[SOCKS5_ADDR_STRLEN]; /* see target_display */
 };
 
 /* false: dst is a placeholder the table does not know (display is set). */
 bool target_of(const struct sockaddr_storage *dst, struct target *t);
+
+/*
+ * "name:port" or the address, for log lines and failure contexts (whose
+ * dest may point at t->display before it is filled): formatted only when
+ * something is said, as that costs more than the rest of a connect.
+ */
+const char *target_display(struct target *t);
 
 /*
  * Connects fd (already O_NONBLOCK) to the proxy before the deadline. An

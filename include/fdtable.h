@@ -5,6 +5,7 @@
 #ifndef SOCKSIFY_FDTABLE_H
 #define SOCKSIFY_FDTABLE_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -45,8 +46,34 @@ struct fd_info {
 	struct sockaddr_storage dns_ns;
 };
 
+/*
+ * The layout, for the one inline lookup every hook makes: two levels of
+ * chunks (fdtable.c), fds up to 1M; beyond that the library stays out.
+ */
+#define FDTABLE_CHUNK_BITS 10
+#define FDTABLE_NCHUNKS 1024u
+
+struct fdtable_entry {
+	atomic_int kind;
+	struct fd_info info; /* kind duplicated there, read under the writers' lock */
+};
+
+extern _Atomic(struct fdtable_entry *) fdtable_chunks[FDTABLE_NCHUNKS];
+
 /* FD_NONE for fds the library knows nothing about. */
-enum fd_kind fdtable_kind(int fd);
+static inline enum fd_kind fdtable_kind(int fd)
+{
+	unsigned int u = (unsigned int)fd;
+	struct fdtable_entry *chunk;
+
+	if (u >= FDTABLE_NCHUNKS << FDTABLE_CHUNK_BITS)
+		return FD_NONE;
+	chunk = atomic_load_explicit(&fdtable_chunks[u >> FDTABLE_CHUNK_BITS], memory_order_acquire);
+	if (chunk == NULL)
+		return FD_NONE;
+	return (enum fd_kind)atomic_load_explicit(&chunk[u & ((1u << FDTABLE_CHUNK_BITS) - 1)].kind,
+						  memory_order_acquire);
+}
 bool fdtable_get(int fd, struct fd_info *out);
 /*
  * Returns false when the entry cannot be stored (out of memory). An entry

@@ -204,15 +204,18 @@ static bool build_target(struct check *c)
 {
 	struct target *t = &c->target;
 
-	if (c->target_is_ip)
-		return target_of(&c->target_ip, t);
+	if (c->target_is_ip) {
+		bool known = target_of(&c->target_ip, t);
+		target_display(t);
+		return known;
+	}
 	memset(t, 0, sizeof(*t));
 	t->fake_slot = -1;
 	t->addr.atyp = SOCKS5_ATYP_DOMAIN;
 	t->addr.name_len = (uint8_t)strlen(c->host);
 	memcpy(t->addr.u.name, c->host, t->addr.name_len);
 	t->addr.port = c->port;
-	snprintf(t->display, sizeof(t->display), "%s:%u", c->host, c->port);
+	target_display(t);
 	return true;
 }
 

@@ -75,9 +75,9 @@ bool target_of(const struct sockaddr_storage *dst, struct target *t)
 	uint32_t slot;
 
 	t->fake_slot = -1;
+	t->display[0] = '\0';
 	if (!fakedns_in_range(dst, &slot)) {
 		to_socks5_addr(dst, &t->addr);
-		addr_format(dst, t->display);
 		return true;
 	}
 	memset(&t->addr, 0, sizeof(t->addr));
@@ -89,8 +89,14 @@ bool target_of(const struct sockaddr_storage *dst, struct target *t)
 	t->addr.atyp = SOCKS5_ATYP_DOMAIN;
 	t->addr.name_len = (uint8_t)strlen(t->addr.u.name);
 	t->addr.port = port_of(dst);
-	snprintf(t->display, sizeof(t->display), "%s:%u", t->addr.u.name, t->addr.port);
 	return true;
+}
+
+const char *target_display(struct target *t)
+{
+	if (t->display[0] == '\0')
+		socks5_addr_format(&t->addr, t->display);
+	return t->display;
 }
 
 static bool socket_is_unbound(int fd)

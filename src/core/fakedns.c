@@ -97,7 +97,8 @@ static struct arena *_Atomic shared;
 /* Guards config and arena creation; held across fork (see fakedns_fork_prepare). */
 static pthread_mutex_t init_lock = PTHREAD_MUTEX_INITIALIZER;
 /* This thread holds init_lock from our prepare handler to the fork. */
-static __thread bool preparing_fork;
+/* initial-exec: no __tls_get_addr, and no dynamic TLS set-up at start. */
+static __thread bool preparing_fork __attribute__((tls_model("initial-exec")));
 static void forget_candidates(struct arena *a);
 static bool arena_lock(struct arena *a);
 static void arena_unlock(struct arena *a);

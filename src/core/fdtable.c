@@ -17,16 +17,14 @@
  * by loading the kind first (acquire); writers of one entry are serialised
  * by a lock that readers never take.
  */
-#define CHUNK_BITS 10
+#define CHUNK_BITS FDTABLE_CHUNK_BITS
 #define CHUNK_SIZE (1u << CHUNK_BITS)
-#define NCHUNKS 1024u /* fds up to 1M; beyond that the library stays out */
+#define NCHUNKS FDTABLE_NCHUNKS
 
-struct entry {
-	atomic_int kind;
-	struct fd_info info; /* kind duplicated there, read under write_lock */
-};
+#define entry fdtable_entry
+#define chunks fdtable_chunks
 
-static _Atomic(struct entry *) chunks[NCHUNKS];
+_Atomic(struct entry *) chunks[NCHUNKS];
 static pthread_mutex_t write_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static struct entry *slot(int fd, bool create)
@@ -44,13 +42,6 @@ static struct entry *slot(int fd, bool create)
 		atomic_store_explicit(&chunks[c], chunk, memory_order_release);
 	}
 	return chunk ? &chunk[(unsigned)fd & (CHUNK_SIZE - 1)] : NULL;
-}
-
-enum fd_kind fdtable_kind(int fd)
-{
-	struct entry *e = slot(fd, false);
-
-	return e ? (enum fd_kind)atomic_load_explicit(&e->kind, memory_order_acquire) : FD_NONE;
 }
 
 bool fdtable_get(int fd, struct fd_info *out)

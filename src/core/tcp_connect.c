@@ -50,8 +50,10 @@ static enum failure proxied_connect(int fd, const struct proxy *p, const struct 
 	return f;
 }
 
-static int fail(enum failure f, const struct failure_ctx *ctx)
+/* ctx->dest is t's display, filled only now that there is a line to write. */
+static int fail(enum failure f, const struct failure_ctx *ctx, struct target *t)
 {
+	target_display(t);
 	errno = failure_report(f, ctx);
 	return -1;
 }
@@ -87,21 +89,22 @@ int tcp_connect_to(int fd, const struct sockaddr *addr, socklen_t len)
 	bool known = target_of(&dst, &target);
 	proxy_failure_ctx(p, target.display, &ctx);
 	if (!known)
-		return fail(FAIL_UNKNOWN_PLACEHOLDER, &ctx);
+		return fail(FAIL_UNKNOWN_PLACEHOLDER, &ctx, &target);
 	if (p->unusable != FAIL_NONE)
-		return fail(p->unusable, &ctx);
+		return fail(p->unusable, &ctx, &target);
 
 	started = deadline_now_ms();
 	f = proxied_connect(fd, p, &target, &ctx, &res);
 	if (f != FAIL_NONE)
-		return fail(f, &ctx);
+		return fail(f, &ctx, &target);
 
 	struct fd_info info = {
 		.kind = FD_TCP_PROXIED, .peer = dst, .fake_slot = target.fake_slot, .ctl_fd = -1
 	};
 	fdtable_set(fd, &info);
-	log_msg(LOG_INFO, "connected to %s through %s (%lld ms)", target.display, p->display,
-		(long long)(deadline_now_ms() - started));
+	if (log_enabled(LOG_INFO))
+		log_msg(LOG_INFO, "connected to %s through %s (%lld ms)", target_display(&target),
+			p->display, (long long)(deadline_now_ms() - started));
 	if (real()->fcntl(fd, F_GETFL) & O_NONBLOCK) {
 		errno = EINPROGRESS;
 		return -1;

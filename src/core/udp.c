@@ -312,7 +312,7 @@ static ssize_t send_to(int fd, struct fd_info *info, bool known, const struct so
 	if (is_group_address(dst)) {
 		errno = EPERM;
 		log_msg(LOG_ERROR, "not sending to %s: multicast and broadcast cannot cross a SOCKS5 proxy",
-			t.display);
+			target_display(&t));
 		return -1;
 	}
 	if (asks_gso(msg)) {
@@ -321,12 +321,15 @@ static ssize_t send_to(int fd, struct fd_info *info, bool known, const struct so
 	}
 	if (!known_placeholder)
 		return fail(FAIL_UNKNOWN_PLACEHOLDER, &ctx);
-	if (p->unusable != FAIL_NONE)
+	if (p->unusable != FAIL_NONE) {
+		target_display(&t);
 		return fail(p->unusable, &ctx);
+	}
 	if (!known)
 		new_udp_info(info);
 	bool fresh = !ctl_alive(info);
 	if (fresh) {
+		target_display(&t); /* ctx.dest, for the association's lines */
 		enum failure f = associate(fd, p, info, &ctx);
 		if (f != FAIL_NONE)
 			return fail(f, &ctx);

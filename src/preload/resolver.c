@@ -7,9 +7,10 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <resolv.h>
-#include <stdio.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <unistd.h>
 
 #include "dns_answer.h"
@@ -114,11 +115,48 @@ HOOK int gethostbyaddr_r(const void *addr, socklen_t len, int type, struct hoste
 	return reentrant(rc, *result, h_errnop);
 }
 
-/* The non-reentrant forms return per-thread storage, as glibc's static one. */
-static __thread struct {
+/*
+ * The non-reentrant forms return storage of the calling thread's, made at
+ * its first call: thread-local storage would cost every process its
+ * set-up at start.
+ */
+struct host_storage {
 	struct hostent he;
 	char buf[4096];
-} tls_host;
+};
+
+static pthread_key_t host_key;
+static pthread_once_t host_once = PTHREAD_ONCE_INIT;
+
+static void make_host_key(void)
+{
+	pthread_key_create(&host_key, free);
+}
+
+static struct host_storage *host_storage(void)
+{
+	struct host_storage *h;
+
+	pthread_once(&host_once, make_host_key);
+	h = pthread_getspecific(host_key);
+	if (h == NULL) {
+		h = calloc(1, sizeof(*h));
+		if (h != NULL && pthread_setspecific(host_key, h) != 0) {
+			free(h);
+			h = NULL;
+		}
+	}
+	return h;
+}
+
+/* No storage to answer in: what the reentrant form says then. */
+static int no_storage(struct hostent **result, int *err)
+{
+	*result = NULL;
+	*err = NETDB_INTERNAL;
+	errno = ENOMEM;
+	return ENOMEM;
+}
 
 static struct hostent *answered(int rc, struct hostent *result, int err)
 {
@@ -131,10 +169,11 @@ static struct hostent *answered(int rc, struct hostent *result, int err)
 
 HOOK struct hostent *gethostbyname2(const char *name, int af)
 {
+	struct host_storage *h = host_storage();
 	struct hostent *result;
 	int err;
-	int rc = resolve_gethostbyname(name, af, &tls_host.he, tls_host.buf, sizeof(tls_host.buf),
-				       &result, &err);
+	int rc = h == NULL ? no_storage(&result, &err)
+			   : resolve_gethostbyname(name, af, &h->he, h->buf, sizeof(h->buf), &result, &err);
 
 	if (rc == RESOLVE_NOT_OURS)
 		return real()->gethostbyname2(name, af);
@@ -143,22 +182,17 @@ HOOK struct hostent *gethostbyname2(const char *name, int af)
 
 HOOK struct hostent *gethostbyname(const char *name)
 {
-	struct hostent *result;
-	int err;
-	int rc = resolve_gethostbyname(name, AF_INET, &tls_host.he, tls_host.buf,
-				       sizeof(tls_host.buf), &result, &err);
-
-	if (rc == RESOLVE_NOT_OURS)
-		return real()->gethostbyname(name);
-	return answered(rc, result, err);
+	return gethostbyname2(name, AF_INET);
 }
 
 HOOK struct hostent *gethostbyaddr(const void *addr, socklen_t len, int type)
 {
+	struct host_storage *h = host_storage();
 	struct hostent *result;
 	int err;
-	int rc = resolve_gethostbyaddr(addr, len, type, &tls_host.he, tls_host.buf,
-				       sizeof(tls_host.buf), &result, &err);
+	int rc = h == NULL ? no_storage(&result, &err)
+			   : resolve_gethostbyaddr(addr, len, type, &h->he, h->buf, sizeof(h->buf), &result,
+						   &err);
 
 	if (rc == RESOLVE_NOT_OURS)
 		return real()->gethostbyaddr(addr, len, type);
