@@ -55,9 +55,9 @@ $(B)/tests/%: tests/unit/%.c tests/unit/wire.h $(B)/libcore.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CHECK_CFLAGS) $(ALL_CFLAGS) -o $@ $< $(B)/libcore.a $(CHECK_LIBS) -ldl
 
-# Unit suites, fuzzing over the seed corpora, the bats suites, then the
-# unit and integration suites again under ASan+UBSan.
-test: check-unit check-fuzz check-bats check-asan
+# Unit suites, fuzzing over the seed corpora, the bats suites, the unit and
+# integration suites again under ASan+UBSan, and a smoke pass of the benchmark.
+test: check-unit check-fuzz check-bats check-asan check-bench
 
 # Each suite prints Check's own summary; the last line adds them up.
 check-unit: $(UNIT_BIN)

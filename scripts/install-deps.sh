@@ -1,6 +1,7 @@
 #!/bin/sh
 # Installs everything socksify needs to build, test and run its demo on
 # Debian 12. The only step of the project that needs root.
+#   scripts/install-deps.sh [EXTRA_PACKAGE...]
 set -eu
 
 packages="
@@ -11,6 +12,7 @@ packages="
   iproute2 nftables tcpdump procps util-linux openssl passwd strace libcap2-bin git openssh-client
   man-db groff-base clang-tidy cppcheck
   jq clang libclang-rt-14-dev valgrind
+  $*
 "
 
 if [ "$(id -u)" -ne 0 ]; then
