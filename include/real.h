@@ -13,6 +13,8 @@
 #include <poll.h>
 #include <stdatomic.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/types.h>
 
 struct real_fns {
@@ -28,6 +30,7 @@ struct real_fns {
 	int (*dup2)(int, int);
 	int (*dup3)(int, int, int);
 	int (*fcntl)(int, int, ...);
+	pid_t (*fork)(void);
 	ssize_t (*read)(int, void *, size_t);
 	ssize_t (*write)(int, const void *, size_t);
 	ssize_t (*writev)(int, const struct iovec *, int);
@@ -70,11 +73,23 @@ extern atomic_int real_resolved;
 
 void real_resolve(void);
 
+/* Run once by the first real_resolve(), when the preload library defines it. */
+void real_first_use(void);
+
 static inline const struct real_fns *real(void)
 {
 	if (!atomic_load_explicit(&real_resolved, memory_order_acquire))
 		real_resolve();
 	return &real_fns;
+}
+
+/*
+ * fstat(2) as a system call: glibc's fstat symbol carries a version of its
+ * own (2.33) that ld.so would check at every process start.
+ */
+static inline int real_fstat(int fd, struct stat *st)
+{
+	return (int)real()->syscall(SYS_fstat, fd, st);
 }
 
 static inline ssize_t real_write(int fd, const void *buf, size_t len)

@@ -89,7 +89,7 @@ static void warn_if_readable(struct config *cfg, int fd, const char *what, const
 {
 	struct stat st;
 
-	if (fstat(fd, &st) == 0 && (st.st_mode & (S_IRGRP | S_IROTH)))
+	if (real_fstat(fd, &st) == 0 && (st.st_mode & (S_IRGRP | S_IROTH)))
 		snprintf(cfg->warning, sizeof(cfg->warning),
 			 "%s %s holds a password and other users can read it (chmod 600 it)", what, path);
 }
@@ -198,8 +198,8 @@ static bool set_fake_range(struct config *cfg, const char *value, const char **w
 
 static bool parse_bool(const char *value, bool *out)
 {
-	static const char *const yes[] = { "on", "yes", "true", "1" };
-	static const char *const no[] = { "off", "no", "false", "0" };
+	static const char yes[][6] = { "on", "yes", "true", "1" };
+	static const char no[][6] = { "off", "no", "false", "0" };
 
 	for (size_t i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
 		if (strcasecmp(value, yes[i]) == 0 || strcasecmp(value, no[i]) == 0) {
@@ -265,8 +265,8 @@ static bool set_log_file(struct config *cfg, const char *value, const char **why
 
 /* Order matters in the environment: explicit credentials beat the URL's. */
 static const struct key {
-	const char *name;
-	const char *env;
+	char name[16];
+	char env[32];
 	setter set;
 } keys[] = {
 	{ "proxy", "SOCKSIFY_PROXY", set_proxy },

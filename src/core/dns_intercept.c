@@ -38,6 +38,9 @@ struct own_socket {
 	struct sockaddr_storage addr;
 };
 
+/* in6addr_loopback would be one more symbol for ld.so to bind at start. */
+static const struct in6_addr loopback6 = IN6ADDR_LOOPBACK_INIT;
+
 static struct {
 	pthread_mutex_t lock;
 	struct own_socket responder[2]; /* IPv4, IPv6 */
@@ -57,7 +60,7 @@ static bool still_ours(const struct own_socket *s)
 {
 	struct stat st;
 
-	return s->fd >= 0 && fstat(s->fd, &st) == 0 && st.st_dev == s->dev && st.st_ino == s->ino;
+	return s->fd >= 0 && real_fstat(s->fd, &st) == 0 && st.st_dev == s->dev && st.st_ino == s->ino;
 }
 
 static void loopback(int family, struct sockaddr_storage *out)
@@ -67,7 +70,7 @@ static void loopback(int family, struct sockaddr_storage *out)
 	if (family == AF_INET)
 		((struct sockaddr_in *)out)->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	else
-		((struct sockaddr_in6 *)out)->sin6_addr = in6addr_loopback;
+		((struct sockaddr_in6 *)out)->sin6_addr = loopback6;
 }
 
 /* Under own.lock: a socket bound to the loopback address of family, port 0. */
@@ -82,7 +85,7 @@ static bool make_own(struct own_socket *s, int family, int type)
 	loopback(family, &s->addr);
 	if (real()->bind(fd, (struct sockaddr *)&s->addr, addr_len(&s->addr)) < 0 ||
 	    (type == SOCK_STREAM && listen(fd, 64) < 0) ||
-	    getsockname(fd, (struct sockaddr *)&s->addr, &len) < 0 || fstat(fd, &st) < 0) {
+	    getsockname(fd, (struct sockaddr *)&s->addr, &len) < 0 || real_fstat(fd, &st) < 0) {
 		real()->close(fd);
 		return false;
 	}
@@ -289,7 +292,7 @@ static bool note_served(int fd, int served, const struct sockaddr_storage *ns)
 		real()->close(served);
 		served = high;
 	}
-	if (fstat(served, &st) < 0) {
+	if (real_fstat(served, &st) < 0) {
 		real()->close(served);
 		return false;
 	}

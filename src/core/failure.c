@@ -11,9 +11,10 @@
  * %U username, %X detail, %C command, %R code (hex), %E errno text,
  * %T timeout in seconds. errno 0 means "the one in ctx->sys_errno".
  */
+/* Arrays, not pointers: no relocation for ld.so to apply at every start. */
 static const struct {
 	int err;
-	const char *line;
+	char line[160];
 } table[FAIL_COUNT] = {
 	[FAIL_NONE] = { 0, "no failure" },
 	[FAIL_NO_PROXY] = { ENETUNREACH,
@@ -119,7 +120,7 @@ static void put(char *out, unsigned cap, unsigned *pos, const char *s)
 static void put_field(char *out, unsigned cap, unsigned *pos, char field,
 		      const struct failure_ctx *ctx)
 {
-	char num[32];
+	char num[128]; /* also an errno's text */
 
 	switch (field) {
 	case 'P': put(out, cap, pos, ctx->proxy); break;
@@ -127,7 +128,7 @@ static void put_field(char *out, unsigned cap, unsigned *pos, char field,
 	case 'U': put(out, cap, pos, ctx->user); break;
 	case 'X': put(out, cap, pos, ctx->detail); break;
 	case 'C': put(out, cap, pos, ctx->command ? ctx->command : "CONNECT"); break;
-	case 'E': put(out, cap, pos, strerrordesc_np(ctx->sys_errno)); break;
+	case 'E': put(out, cap, pos, strerror_r(ctx->sys_errno, num, sizeof(num))); break;
 	case 'R':
 		snprintf(num, sizeof(num), "0x%02x", ctx->code & 0xff);
 		put(out, cap, pos, num);

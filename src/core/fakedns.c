@@ -97,8 +97,19 @@ static struct arena *_Atomic shared;
 /* Guards config and arena creation; held across fork (see fakedns_fork_prepare). */
 static pthread_mutex_t init_lock = PTHREAD_MUTEX_INITIALIZER;
 /* This thread holds init_lock from our prepare handler to the fork. */
-/* initial-exec: no __tls_get_addr, and no dynamic TLS set-up at start. */
-static __thread bool preparing_fork __attribute__((tls_model("initial-exec")));
+/*
+ * The thread that holds init_lock from our prepare handler to the fork
+ * (a flag and its owner: thread-local storage would cost every process
+ * its set-up at start).
+ */
+static atomic_bool preparing;
+static pthread_t preparing_thread;
+
+static bool preparing_fork(void)
+{
+	return atomic_load_explicit(&preparing, memory_order_acquire) &&
+	       pthread_equal(preparing_thread, pthread_self());
+}
 static void forget_candidates(struct arena *a);
 static bool arena_lock(struct arena *a);
 static void arena_unlock(struct arena *a);
@@ -354,19 +365,20 @@ static void adopt_locked(struct arena *a)
 void fakedns_fork_prepare(void)
 {
 	pthread_mutex_lock(&init_lock);
-	preparing_fork = true;
+	preparing_thread = pthread_self();
+	atomic_store_explicit(&preparing, true, memory_order_release);
 	arena_create_locked();
 }
 
 void fakedns_fork_parent(void)
 {
-	preparing_fork = false;
+	atomic_store_explicit(&preparing, false, memory_order_release);
 	pthread_mutex_unlock(&init_lock);
 }
 
 void fakedns_fork_child(void)
 {
-	preparing_fork = false;
+	atomic_store_explicit(&preparing, false, memory_order_release);
 	pthread_mutex_unlock(&init_lock);
 }
 
@@ -376,7 +388,7 @@ static struct arena *arena_get(bool create)
 
 	a = atomic_load_explicit(&shared, memory_order_acquire);
 	if ((a != NULL && atomic_load_explicit(&config_fixed, memory_order_acquire)) ||
-	    (a == NULL && !create) || preparing_fork) /* then creation was just tried */
+	    (a == NULL && !create) || preparing_fork()) /* then creation was just tried */
 		return a;
 	pthread_mutex_lock(&init_lock);
 	settle_locked();
@@ -610,7 +622,7 @@ bool fakedns_configure(const struct fakedns_options *opt)
 	struct config c;
 	bool ok = false;
 
-	if (!config_make(opt, &c) || preparing_fork)
+	if (!config_make(opt, &c) || preparing_fork())
 		return false;
 	pthread_mutex_lock(&init_lock);
 	/* The arena is sized for, and other processes use, the ranges in force. */

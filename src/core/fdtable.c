@@ -62,7 +62,7 @@ static void close_ctl(const struct fd_info *i)
 {
 	struct stat st;
 
-	if (fstat(i->ctl_fd, &st) == 0 && st.st_dev == i->ctl_dev && st.st_ino == i->ctl_ino)
+	if (real_fstat(i->ctl_fd, &st) == 0 && st.st_dev == i->ctl_dev && st.st_ino == i->ctl_ino)
 		real()->close(i->ctl_fd);
 }
 

@@ -41,6 +41,9 @@ bool name_normalize(const char *name, char out[256], size_t *out_len)
 	return true;
 }
 
+/* in6addr_loopback would be one more symbol for ld.so to bind at start. */
+static const struct in6_addr loopback6 = IN6ADDR_LOOPBACK_INIT;
+
 static bool is_localhost(const char *name)
 {
 	size_t len = strlen(name);
@@ -114,7 +117,7 @@ static size_t local_addrs(const char *name, struct sockaddr_storage *out, size_t
 	out[0].ss_family = AF_INET;
 	((struct sockaddr_in *)&out[0])->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	out[1].ss_family = AF_INET6;
-	((struct sockaddr_in6 *)&out[1])->sin6_addr = in6addr_loopback;
+	((struct sockaddr_in6 *)&out[1])->sin6_addr = loopback6;
 	return 2;
 }
 

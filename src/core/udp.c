@@ -127,7 +127,7 @@ static bool ctl_alive(const struct fd_info *info)
 	struct stat st;
 	struct pollfd pfd = { .fd = info->ctl_fd, .events = POLLIN };
 
-	if (info->ctl_fd < 0 || fstat(info->ctl_fd, &st) < 0 || st.st_dev != info->ctl_dev ||
+	if (info->ctl_fd < 0 || real_fstat(info->ctl_fd, &st) < 0 || st.st_dev != info->ctl_dev ||
 	    st.st_ino != info->ctl_ino)
 		return false;
 	/* The proxy never speaks on a live control connection: anything is its end. */
@@ -203,7 +203,7 @@ static enum failure associate(int fd, const struct proxy *p, struct fd_info *inf
 		ctx->detail = "its relay address cannot be used from this socket";
 		f = FAIL_FAMILY;
 	}
-	if (f != FAIL_NONE || fstat(ctl, &st) < 0) {
+	if (f != FAIL_NONE || real_fstat(ctl, &st) < 0) {
 		real()->close(ctl);
 		return f != FAIL_NONE ? f : FAIL_PROXY_IO;
 	}

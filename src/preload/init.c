@@ -1,6 +1,6 @@
 /*
- * What runs at load: only the registration of the fork handlers (no
- * thread, no file, no lookup). At a process's first fork the fake-DNS
+ * Nothing runs at load. At the first call of a hook the fork handlers are
+ * registered (no thread, no file, no lookup). At a process's first fork the fake-DNS
  * table is mapped, without reading the configuration (a shell that forks
  * but never uses the network opens no file): the first process of the
  * tree that needs the table chooses its ranges. Every process-private lock
@@ -8,11 +8,14 @@
  * not inherit one held by a thread it does not have.
  */
 #include <pthread.h>
+#include <unistd.h>
 
 #include "dns_intercept.h"
 #include "fakedns.h"
 #include "fdtable.h"
+#include "hook.h"
 #include "proxy.h"
+#include "real.h"
 #include "route.h"
 
 static void prepare(void)
@@ -44,7 +47,21 @@ static void child(void)
 	fakedns_fork_child();
 }
 
-__attribute__((constructor)) static void socksify_load(void)
+/*
+ * At the first call of any hook, not at load: a process that never calls
+ * one has no state to protect across fork, and every process start is
+ * spared the registration.
+ */
+void real_first_use(void)
 {
 	pthread_atfork(prepare, parent, child);
+}
+
+/*
+ * A fork before any other hook ran: registering now still lets parent and
+ * child share the fake-DNS table (the real fork runs the handlers).
+ */
+HOOK pid_t fork(void)
+{
+	return real()->fork();
 }

@@ -128,9 +128,14 @@ struct host_storage {
 static pthread_key_t host_key;
 static pthread_once_t host_once = PTHREAD_ONCE_INIT;
 
+static void free_storage(void *h)
+{
+	free(h);
+}
+
 static void make_host_key(void)
 {
-	pthread_key_create(&host_key, free);
+	pthread_key_create(&host_key, free_storage);
 }
 
 static struct host_storage *host_storage(void)

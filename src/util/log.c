@@ -11,7 +11,7 @@
 
 #include "real.h"
 
-static const char *const level_names[] = { "silent", "error", "warn", "info", "debug" };
+static const char level_names[][8] = { "silent", "error", "warn", "info", "debug" };
 #define NLEVELS ((int)(sizeof(level_names) / sizeof(level_names[0])))
 
 static int current_level = LOG_DEFAULT;

@@ -43,7 +43,7 @@ static bool percent_decode(const char *in, size_t len, char out[256], size_t *ou
 
 static const char *skip_scheme(const char *text, const char **why)
 {
-	static const char *const schemes[] = { "socks5://", "socks5h://" };
+	static const char schemes[][12] = { "socks5://", "socks5h://" };
 	const char *sep = strstr(text, "://");
 
 	if (sep == NULL)
