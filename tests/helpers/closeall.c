@@ -47,18 +47,7 @@ static int tcp_port, udp_port;
 static atomic_bool stop;
 static atomic_long thread_failures, thread_rounds;
 
-static void say(const char *fmt, ...)
-{
-	char line[256];
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
-	if (n > 0)
-		(void)!write(out_fd, line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
-}
+#define say(...) sx_say(out_fd, __VA_ARGS__)
 
 static int report(const char *label, int rc)
 {

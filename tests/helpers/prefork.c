@@ -23,18 +23,7 @@
 #include <stdarg.h>
 #include <sys/wait.h>
 
-static void say(const char *fmt, ...)
-{
-	char line[256];
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
-	if (n > 0)
-		(void)!write(1, line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
-}
+#define say(...) sx_say(1, __VA_ARGS__)
 
 static int worker(int i, int u, const char *name, int tcp_port, const struct sockaddr_in *parent_t,
 		  const struct sockaddr_in *udp_to)

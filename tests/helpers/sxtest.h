@@ -20,6 +20,7 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <stdbool.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,6 +34,20 @@
 #endif
 
 /* "EMFILE" for EMFILE; "E0" for 0 (no error). */
+/* One line written whole with one write (a parent and its children share the pipe). */
+__attribute__((format(printf, 2, 3))) static inline void sx_say(int fd, const char *fmt, ...)
+{
+	char line[512];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		(void)!write(fd, line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
+}
+
 static inline const char *sx_errname(int e)
 {
 	const char *n = e == 0 ? "E0" : strerrorname_np(e);
