@@ -7,6 +7,7 @@
 #ifndef SOCKSIFY_REAL_H
 #define SOCKSIFY_REAL_H
 
+#include <fcntl.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <resolv.h>
@@ -90,6 +91,12 @@ static inline const struct real_fns *real(void)
 static inline int real_fstat(int fd, struct stat *st)
 {
 	return (int)real()->syscall(SYS_fstat, fd, st);
+}
+
+/* stat(2) likewise. */
+static inline int real_stat(const char *path, struct stat *st)
+{
+	return (int)real()->syscall(SYS_newfstatat, AT_FDCWD, path, st, 0);
 }
 
 static inline ssize_t real_write(int fd, const void *buf, size_t len)

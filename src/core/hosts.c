@@ -1,12 +1,16 @@
 #include "hosts.h"
 
+#include <limits.h>
 #include <netinet/in.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 
 #include "addr.h"
 #include "file.h"
+#include "real.h"
 
 #define HOSTS_MAX ((size_t)256 * 1024)
 #define FIELDS_MAX 32
@@ -33,15 +37,70 @@ static void split(char *text, struct line *line)
 
 typedef bool (*line_fn)(const struct line *line, void *ctx);
 
+/*
+ * The file as last read, kept while its identity and time stamp stay the
+ * same: a lookup then costs a stat, not an open and a read. Snapshots are
+ * never changed once published, and never freed (one per change of the
+ * file), so readers need no lock.
+ */
+struct snapshot {
+	char path[PATH_MAX];
+	dev_t dev;
+	ino_t ino;
+	off_t size;
+	struct timespec mtime;
+	size_t len;
+	char text[]; /* NUL-terminated */
+};
+
+static _Atomic(struct snapshot *) last;
+
+static bool same_file(const struct snapshot *snap, const char *path, const struct stat *st)
+{
+	return snap != NULL && snap->dev == st->st_dev && snap->ino == st->st_ino &&
+	       snap->size == st->st_size && snap->mtime.tv_sec == st->st_mtim.tv_sec &&
+	       snap->mtime.tv_nsec == st->st_mtim.tv_nsec && strcmp(snap->path, path) == 0;
+}
+
+static const struct snapshot *snapshot_of(const char *path)
+{
+	struct snapshot *snap = atomic_load_explicit(&last, memory_order_acquire);
+	struct stat st;
+	size_t len;
+	char *text;
+
+	if (real_stat(path, &st) < 0 || strlen(path) >= PATH_MAX)
+		return NULL;
+	if (same_file(snap, path, &st))
+		return snap;
+	text = file_read_all(path, HOSTS_MAX, &len);
+	if (text == NULL)
+		return NULL;
+	snap = malloc(sizeof(*snap) + len + 1);
+	if (snap != NULL) {
+		strcpy(snap->path, path);
+		snap->dev = st.st_dev;
+		snap->ino = st.st_ino;
+		snap->size = st.st_size;
+		snap->mtime = st.st_mtim;
+		snap->len = len;
+		memcpy(snap->text, text, len + 1);
+		atomic_store_explicit(&last, snap, memory_order_release);
+	}
+	free(text);
+	return snap;
+}
+
 /* Calls fn for each line with an address and a name, until it says stop. */
 static bool scan(const char *path, line_fn fn, void *ctx)
 {
-	size_t len;
-	char *text = file_read_all(path, HOSTS_MAX, &len);
+	const struct snapshot *snap = snapshot_of(path);
+	char *text = snap != NULL ? malloc(snap->len + 1) : NULL;
 	bool found = false;
 
 	if (text == NULL)
 		return false;
+	memcpy(text, snap->text, snap->len + 1);
 	for (char *save = NULL, *l = strtok_r(text, "\n", &save); l != NULL && !found;
 	     l = strtok_r(NULL, "\n", &save)) {
 		struct line line;
