@@ -78,7 +78,7 @@ static const struct snapshot *snapshot_of(const char *path)
 		return NULL;
 	snap = malloc(sizeof(*snap) + len + 1);
 	if (snap != NULL) {
-		strcpy(snap->path, path);
+		memcpy(snap->path, path, strlen(path) + 1);
 		snap->dev = st.st_dev;
 		snap->ino = st.st_ino;
 		snap->size = st.st_size;
