@@ -74,8 +74,14 @@ extern atomic_int real_resolved;
 
 void real_resolve(void);
 
-/* Run once by the first real_resolve(), when the preload library defines it. */
+/*
+ * real_first_use, when the preload library defines it, run once: before
+ * the library first keeps state (the configuration's first load) and
+ * before a fork. A process that only ever passes calls through (a shell
+ * running ls) registers nothing.
+ */
 void real_first_use(void);
+void real_first_use_once(void);
 
 static inline const struct real_fns *real(void)
 {

@@ -184,6 +184,7 @@ const struct proxy *proxy_config(void)
 
 	if (p != NULL)
 		return p;
+	real_first_use_once();
 	pthread_mutex_lock(&load_lock);
 	p = atomic_load_explicit(&loaded, memory_order_relaxed);
 	if (p == NULL) {

@@ -1,6 +1,6 @@
 /*
- * Nothing runs at load. At the first call of a hook the fork handlers are
- * registered (no thread, no file, no lookup). At a process's first fork the fake-DNS
+ * Nothing runs at load. The fork handlers are registered before the
+ * library first keeps state, or at a fork (no thread, no file, no lookup). At a process's first fork the fake-DNS
  * table is mapped, without reading the configuration (a shell that forks
  * but never uses the network opens no file): the first process of the
  * tree that needs the table chooses its ranges. Every process-private lock
@@ -48,8 +48,8 @@ static void child(void)
 }
 
 /*
- * At the first call of any hook, not at load: a process that never calls
- * one has no state to protect across fork, and every process start is
+ * Before the library first keeps state, not at load: a process that never
+ * does has nothing to protect across fork, and every process start is
  * spared the registration.
  */
 void real_first_use(void)
@@ -58,10 +58,11 @@ void real_first_use(void)
 }
 
 /*
- * A fork before any other hook ran: registering now still lets parent and
+ * A fork before anything else: registering now still lets parent and
  * child share the fake-DNS table (the real fork runs the handlers).
  */
 HOOK pid_t fork(void)
 {
+	real_first_use_once();
 	return real()->fork();
 }

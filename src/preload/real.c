@@ -24,19 +24,23 @@ static void resolve_one(void **slot, const char *name)
 }
 
 /*
- * The preload library's first-call work (its fork handlers, init.c); weak,
+ * The preload library's first-use work (its fork handlers, init.c); weak,
  * so that the unit tests and the command, which link this file without it,
  * need none.
  */
 __attribute__((weak)) void real_first_use(void);
 
+void real_first_use_once(void)
+{
+	static atomic_flag done = ATOMIC_FLAG_INIT;
+
+	if (real_first_use != NULL && !atomic_flag_test_and_set(&done))
+		real_first_use();
+}
+
 /* Racing first calls resolve the same pointers: harmless, so no lock. */
 void real_resolve(void)
 {
-	static atomic_flag first_use = ATOMIC_FLAG_INIT;
-
-	if (real_first_use != NULL && !atomic_flag_test_and_set(&first_use))
-		real_first_use();
 	RESOLVE(socket);
 	RESOLVE(connect);
 	RESOLVE(getpeername);

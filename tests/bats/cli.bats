@@ -508,6 +508,21 @@ write_bad_conf() {
 	assert_line --partial "198.18.255.254:80 is a fake-DNS placeholder this process tree never handed out"
 }
 
+@test "a fork inside libc whose handlers make the first hooked call does not hang" {
+	cc -Wall -o "$BATS_TEST_TMPDIR/fork_in_handler" "$ROOT/tests/helpers/fork_in_handler.c"
+	local out="$BATS_TEST_TMPDIR/out" i
+	LD_PRELOAD="$LIBSOCKSIFY" SOCKSIFY_PROXY=socks5://127.0.0.1:9 timeout 10 \
+		"$BATS_TEST_TMPDIR/fork_in_handler" >"$out"
+	# the daemon child writes "done" after the parent exits
+	for i in $(seq 100); do
+		grep -qx done "$out" && break
+		sleep 0.05
+	done
+	run cat "$out"
+	assert_line prepare
+	assert_line done
+}
+
 # ------------------------------------------------------------ installation
 
 INSTALLED_FILES=(bin/socksify lib/socksify/libsocksify.so share/man/man1/socksify.1
