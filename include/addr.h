@@ -23,6 +23,9 @@ struct cidr {
  */
 bool addr_normalize(const struct sockaddr *sa, socklen_t len, struct sockaddr_storage *out);
 
+/* The port of a normalised AF_INET/AF_INET6 address, in host order. */
+uint16_t addr_port(const struct sockaddr_storage *ss);
+
 /* Length of a normalised AF_INET/AF_INET6 address. */
 socklen_t addr_len(const struct sockaddr_storage *ss);
 

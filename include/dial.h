@@ -18,6 +18,7 @@
 int socket_family(int fd);
 int socket_type(int fd);
 int socket_protocol(int fd);
+bool socket_v6only(int fd);
 
 /*
  * A socket of the library's own (control connections, DNS responders),

@@ -6,6 +6,7 @@
 #ifndef SOCKSIFY_DNS_UPSTREAM_H
 #define SOCKSIFY_DNS_UPSTREAM_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/socket.h>
@@ -15,6 +16,12 @@
  * reply is not checked: see dns_check_reply().
  */
 int dns_upstream_exchange(const uint8_t *query, size_t len, uint8_t *reply, size_t cap);
+
+/*
+ * All len bytes sent (out) or received on a non-blocking socket before the
+ * deadline; false with errno set (ECONNRESET at the peer's end).
+ */
+bool dns_io_all(int fd, uint8_t *buf, size_t len, bool out, int64_t deadline);
 
 /*
  * One query over DNS over TCP on a connected socket, before the deadline:

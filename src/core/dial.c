@@ -47,6 +47,14 @@ int internal_socket(int family, int type)
 	return high;
 }
 
+bool socket_v6only(int fd)
+{
+	int on = 0;
+	socklen_t len = sizeof(on);
+
+	return getsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, &len) == 0 && on;
+}
+
 static void to_socks5_addr(const struct sockaddr_storage *ss, struct socks5_addr *out)
 {
 	memset(out, 0, sizeof(*out));
@@ -61,13 +69,6 @@ static void to_socks5_addr(const struct sockaddr_storage *ss, struct socks5_addr
 		memcpy(out->u.ipv6, &in6->sin6_addr, 16);
 		out->port = ntohs(in6->sin6_port);
 	}
-}
-
-static uint16_t port_of(const struct sockaddr_storage *ss)
-{
-	if (ss->ss_family == AF_INET)
-		return ntohs(((const struct sockaddr_in *)ss)->sin_port);
-	return ntohs(((const struct sockaddr_in6 *)ss)->sin6_port);
 }
 
 bool target_of(const struct sockaddr_storage *dst, struct target *t)
@@ -88,7 +89,7 @@ bool target_of(const struct sockaddr_storage *dst, struct target *t)
 	t->fake_slot = (int32_t)slot;
 	t->addr.atyp = SOCKS5_ATYP_DOMAIN;
 	t->addr.name_len = (uint8_t)strlen(t->addr.u.name);
-	t->addr.port = port_of(dst);
+	t->addr.port = addr_port(dst);
 	return true;
 }
 

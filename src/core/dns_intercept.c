@@ -8,7 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <sys/stat.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -18,6 +17,7 @@
 #include "dns_upstream.h"
 #include "dnsmsg.h"
 #include "fdtable.h"
+#include "file.h"
 #include "log.h"
 #include "nameserver.h"
 #include "real.h"
@@ -38,8 +38,6 @@ struct own_socket {
 	struct sockaddr_storage addr;
 };
 
-/* in6addr_loopback would be one more symbol for ld.so to bind at start. */
-static const struct in6_addr loopback6 = IN6ADDR_LOOPBACK_INIT;
 
 static struct {
 	pthread_mutex_t lock;
@@ -58,40 +56,40 @@ bool dns_intercepts(const struct proxy *p, const struct sockaddr_storage *dst)
 
 static bool still_ours(const struct own_socket *s)
 {
-	struct stat st;
-
-	return s->fd >= 0 && real_fstat(s->fd, &st) == 0 && st.st_dev == s->dev && st.st_ino == s->ino;
+	return fd_is(s->fd, s->dev, s->ino);
 }
 
-static void loopback(int family, struct sockaddr_storage *out)
+/* The loopback address of family, port in host order. */
+static void loopback(int family, uint16_t port, struct sockaddr_storage *out)
 {
 	memset(out, 0, sizeof(*out));
 	out->ss_family = (sa_family_t)family;
-	if (family == AF_INET)
+	if (family == AF_INET) {
 		((struct sockaddr_in *)out)->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	else
-		((struct sockaddr_in6 *)out)->sin6_addr = loopback6;
+		((struct sockaddr_in *)out)->sin_port = htons(port);
+		return;
+	}
+	/* not in6addr_loopback: one symbol less for ld.so to bind at start */
+	((struct sockaddr_in6 *)out)->sin6_addr = (struct in6_addr)IN6ADDR_LOOPBACK_INIT;
+	((struct sockaddr_in6 *)out)->sin6_port = htons(port);
 }
 
 /* Under own.lock: a socket bound to the loopback address of family, port 0. */
 static bool make_own(struct own_socket *s, int family, int type)
 {
-	struct stat st;
 	socklen_t len = sizeof(s->addr);
 	int fd = internal_socket(family, type | SOCK_NONBLOCK);
 
 	if (fd < 0)
 		return false;
-	loopback(family, &s->addr);
+	loopback(family, 0, &s->addr);
 	if (real()->bind(fd, (struct sockaddr *)&s->addr, addr_len(&s->addr)) < 0 ||
 	    (type == SOCK_STREAM && listen(fd, 64) < 0) ||
-	    getsockname(fd, (struct sockaddr *)&s->addr, &len) < 0 || real_fstat(fd, &st) < 0) {
+	    getsockname(fd, (struct sockaddr *)&s->addr, &len) < 0 || !fd_identity(fd, &s->dev, &s->ino)) {
 		real()->close(fd);
 		return false;
 	}
 	s->fd = fd;
-	s->dev = st.st_dev;
-	s->ino = st.st_ino;
 	s->pid = getpid();
 	return true;
 }
@@ -138,14 +136,6 @@ static bool is_unspecified(const struct sockaddr_storage *ss)
 	return IN6_IS_ADDR_UNSPECIFIED(&((const struct sockaddr_in6 *)ss)->sin6_addr);
 }
 
-static bool is_v6only(int fd)
-{
-	int on = 0;
-	socklen_t len = sizeof(on);
-
-	return getsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, &len) == 0 && on;
-}
-
 /* The normalised local (or peer) address of fd. */
 static bool normalized_name(int fd, bool peer, struct sockaddr_storage *out)
 {
@@ -163,19 +153,11 @@ static bool normalized_name(int fd, bool peer, struct sockaddr_storage *out)
  */
 static bool answer_address(int fd, struct sockaddr_storage *out)
 {
-	uint16_t port;
-
 	if (!normalized_name(fd, false, out))
 		return false;
 	if (!is_unspecified(out))
 		return true;
-	port = out->ss_family == AF_INET ? ((struct sockaddr_in *)out)->sin_port
-					 : ((struct sockaddr_in6 *)out)->sin6_port;
-	loopback(out->ss_family == AF_INET6 && is_v6only(fd) ? AF_INET6 : AF_INET, out);
-	if (out->ss_family == AF_INET)
-		((struct sockaddr_in *)out)->sin_port = port;
-	else
-		((struct sockaddr_in6 *)out)->sin6_port = port;
+	loopback(out->ss_family == AF_INET6 && socket_v6only(fd) ? AF_INET6 : AF_INET, addr_port(out), out);
 	return true;
 }
 
@@ -285,20 +267,17 @@ static int accept_peer(int lfd, int fd)
 static bool note_served(int fd, int served, const struct sockaddr_storage *ns)
 {
 	struct fd_info info = { .kind = FD_DNS_TCP, .peer = *ns, .fake_slot = -1 };
-	struct stat st;
 	int high = real()->fcntl(served, F_DUPFD_CLOEXEC, INTERNAL_FD_MIN);
 
 	if (high >= 0) {
 		real()->close(served);
 		served = high;
 	}
-	if (real_fstat(served, &st) < 0) {
+	if (!fd_identity(served, &info.ctl_dev, &info.ctl_ino)) {
 		real()->close(served);
 		return false;
 	}
 	info.ctl_fd = served;
-	info.ctl_dev = st.st_dev;
-	info.ctl_ino = st.st_ino;
 	if (!fdtable_set(fd, &info)) {
 		real()->close(served);
 		return false;
@@ -357,24 +336,6 @@ static void await_bytes(int served, int want)
 		real()->poll(&pfd, 1, 1);
 }
 
-static bool send_all(int fd, const uint8_t *buf, size_t len)
-{
-	int64_t deadline = deadline_in(LOOPBACK_WAIT_MS);
-
-	while (len > 0) {
-		struct pollfd pfd = { .fd = fd, .events = POLLOUT };
-		ssize_t n = real()->send(fd, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL);
-		if (n > 0) {
-			buf += n;
-			len -= (size_t)n;
-		} else if ((n < 0 && errno != EAGAIN && errno != EINTR) ||
-			   real()->poll(&pfd, 1, deadline_left(deadline)) == 0) {
-			return false;
-		}
-	}
-	return true;
-}
-
 /* A SERVFAIL for a query that reached no one (direct names over TCP). */
 static int servfail(const uint8_t *query, size_t len, uint8_t *reply, size_t cap)
 {
@@ -408,7 +369,7 @@ static bool serve_one(const struct fd_info *info, uint8_t *msg, uint8_t *reply)
 	}
 	reply[0] = (uint8_t)(rlen >> 8);
 	reply[1] = (uint8_t)rlen;
-	return send_all(info->ctl_fd, reply, rlen + 2);
+	return dns_io_all(info->ctl_fd, reply, rlen + 2, true, deadline_in(LOOPBACK_WAIT_MS));
 }
 
 /* Answers every complete length-prefixed query waiting at the served end. */
@@ -433,14 +394,12 @@ static void serve(const struct fd_info *info)
 ssize_t dns_tcp_sendmsg(int fd, const struct msghdr *msg, int flags)
 {
 	struct fd_info info;
-	struct own_socket served;
 	int before;
 	ssize_t n;
 
 	if (!fdtable_get(fd, &info) || info.kind != FD_DNS_TCP)
 		return real()->sendmsg(fd, msg, flags);
-	served = (struct own_socket){ .fd = info.ctl_fd, .dev = info.ctl_dev, .ino = info.ctl_ino };
-	before = still_ours(&served) ? readable_bytes(info.ctl_fd) : -1;
+	before = fd_is(info.ctl_fd, info.ctl_dev, info.ctl_ino) ? readable_bytes(info.ctl_fd) : -1;
 	n = real()->sendmsg(fd, msg, flags);
 	if (n <= 0 || before < 0)
 		return n;

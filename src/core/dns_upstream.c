@@ -45,7 +45,7 @@ static bool wait_for(int fd, short events, int64_t deadline)
 	return n > 0;
 }
 
-static bool io_all(int fd, uint8_t *buf, size_t len, bool out, int64_t deadline)
+bool dns_io_all(int fd, uint8_t *buf, size_t len, bool out, int64_t deadline)
 {
 	while (len > 0) {
 		ssize_t n = out ? real()->send(fd, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL)
@@ -71,15 +71,15 @@ int dns_tcp_exchange(int fd, const uint8_t *query, size_t len, uint8_t *reply, s
 	uint8_t prefix[2] = { (uint8_t)(len >> 8), (uint8_t)len };
 	size_t rlen;
 
-	if (len > DNS_MSG_MAX || !io_all(fd, prefix, 2, true, deadline) ||
-	    !io_all(fd, (uint8_t *)query, len, true, deadline) || !io_all(fd, prefix, 2, false, deadline))
+	if (len > DNS_MSG_MAX || !dns_io_all(fd, prefix, 2, true, deadline) ||
+	    !dns_io_all(fd, (uint8_t *)query, len, true, deadline) || !dns_io_all(fd, prefix, 2, false, deadline))
 		return -1;
 	rlen = (size_t)prefix[0] << 8 | prefix[1];
 	if (rlen > cap) {
 		errno = EMSGSIZE;
 		return -1;
 	}
-	return io_all(fd, reply, rlen, false, deadline) ? (int)rlen : -1;
+	return dns_io_all(fd, reply, rlen, false, deadline) ? (int)rlen : -1;
 }
 
 /* A non-blocking connect's outcome, before the deadline. */

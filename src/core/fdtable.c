@@ -1,6 +1,7 @@
 #include "fdtable.h"
 
 #include "fakedns.h"
+#include "file.h"
 #include "real.h"
 
 #include <pthread.h>
@@ -8,7 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/stat.h>
 
 /*
  * Two levels of fixed-size chunks: the top array is static, chunks are
@@ -60,9 +60,7 @@ bool fdtable_get(int fd, struct fd_info *out)
 /* The control connection is closed only while its number is still it. */
 static void close_ctl(const struct fd_info *i)
 {
-	struct stat st;
-
-	if (real_fstat(i->ctl_fd, &st) == 0 && st.st_dev == i->ctl_dev && st.st_ino == i->ctl_ino)
+	if (fd_is(i->ctl_fd, i->ctl_dev, i->ctl_ino))
 		real()->close(i->ctl_fd);
 }
 

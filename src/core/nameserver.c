@@ -62,11 +62,6 @@ static struct {
 	size_t n;
 } conf;
 
-static bool transient(int err)
-{
-	return err == EMFILE || err == ENFILE || err == ENOMEM;
-}
-
 /* Whether the list can be used now. */
 static bool conf_ready(void)
 {
@@ -79,7 +74,7 @@ static bool conf_ready(void)
 	if (!atomic_compare_exchange_strong(&conf.state, &expected, CONF_READING))
 		return false;
 	text = file_read_all(RESOLV_CONF_PATH, RESOLV_CONF_MAX, &len);
-	if (text == NULL && transient(errno)) {
+	if (text == NULL && file_error_transient(errno)) {
 		atomic_store_explicit(&conf.state, CONF_UNREAD, memory_order_release);
 		return false;
 	}
@@ -99,15 +94,9 @@ static bool is_loopback(const struct sockaddr_storage *ss)
 	return memcmp(((const struct sockaddr_in6 *)ss)->sin6_addr.s6_addr, v6_loopback, 16) == 0;
 }
 
-static uint16_t port_of(const struct sockaddr_storage *ss)
-{
-	return ntohs(ss->ss_family == AF_INET ? ((const struct sockaddr_in *)ss)->sin_port
-					      : ((const struct sockaddr_in6 *)ss)->sin6_port);
-}
-
 bool nameserver_is(const struct sockaddr_storage *dst)
 {
-	if ((dst->ss_family != AF_INET && dst->ss_family != AF_INET6) || port_of(dst) != DNS_PORT)
+	if ((dst->ss_family != AF_INET && dst->ss_family != AF_INET6) || addr_port(dst) != DNS_PORT)
 		return false;
 	if (is_loopback(dst))
 		return true;

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "fakedns.h"
+#include "file.h"
 #include "log.h"
 #include "real.h"
 
@@ -97,11 +98,6 @@ static void configure_fakedns(const struct config *cfg)
 	fakedns_configure(&opt);
 }
 
-static bool transient(int err)
-{
-	return err == EMFILE || err == ENFILE || err == ENOMEM;
-}
-
 /* Under load_lock. Its fields never change once set: readers hold no lock. */
 static const struct proxy *out_of_resources(int err)
 {
@@ -119,7 +115,7 @@ static const struct proxy *load_config(void)
 	struct proxy *p = &the_proxy;
 	bool ok = config_load(&scratch);
 
-	if (!ok && transient(scratch.sys_errno)) {
+	if (!ok && file_error_transient(scratch.sys_errno)) {
 		int err = scratch.sys_errno;
 		memset(&scratch, 0, sizeof(scratch));
 		return out_of_resources(err);

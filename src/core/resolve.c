@@ -41,8 +41,6 @@ bool name_normalize(const char *name, char out[256], size_t *out_len)
 	return true;
 }
 
-/* in6addr_loopback would be one more symbol for ld.so to bind at start. */
-static const struct in6_addr loopback6 = IN6ADDR_LOOPBACK_INIT;
 
 static bool is_localhost(const char *name)
 {
@@ -117,7 +115,7 @@ static size_t local_addrs(const char *name, struct sockaddr_storage *out, size_t
 	out[0].ss_family = AF_INET;
 	((struct sockaddr_in *)&out[0])->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	out[1].ss_family = AF_INET6;
-	((struct sockaddr_in6 *)&out[1])->sin6_addr = loopback6;
+	((struct sockaddr_in6 *)&out[1])->sin6_addr = (struct in6_addr)IN6ADDR_LOOPBACK_INIT;
 	return 2;
 }
 

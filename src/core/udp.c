@@ -7,13 +7,13 @@
 #include <poll.h>
 #include <stdatomic.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <sys/uio.h>
 
 #include "deadline.h"
 #include "dns_intercept.h"
 #include "dial.h"
 #include "fdtable.h"
+#include "file.h"
 #include "log.h"
 #include "real.h"
 #include "route.h"
@@ -43,7 +43,6 @@ static bool is_group_address(const struct sockaddr_storage *ss)
 bool udp_wants_send(int fd, const struct sockaddr *addr, socklen_t len)
 {
 	struct sockaddr_storage dst;
-
 	const struct proxy *p;
 
 	if (fdtable_kind(fd) == FD_UDP)
@@ -124,11 +123,9 @@ static void client_addr(int fd, int ctl_family, struct socks5_addr *out)
 
 static bool ctl_alive(const struct fd_info *info)
 {
-	struct stat st;
 	struct pollfd pfd = { .fd = info->ctl_fd, .events = POLLIN };
 
-	if (info->ctl_fd < 0 || real_fstat(info->ctl_fd, &st) < 0 || st.st_dev != info->ctl_dev ||
-	    st.st_ino != info->ctl_ino)
+	if (!fd_is(info->ctl_fd, info->ctl_dev, info->ctl_ino))
 		return false;
 	/* The proxy never speaks on a live control connection: anything is its end. */
 	return real()->poll(&pfd, 1, 0) == 0;
@@ -159,14 +156,6 @@ static bool relay_of(const struct proxy *p, const struct socks5_addr *bnd, int f
 	return addr_in_family(&ss, family, out) != 0;
 }
 
-static bool is_v6only(int fd)
-{
-	int on = 0;
-	socklen_t len = sizeof(on);
-
-	return getsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, &len) == 0 && on;
-}
-
 static enum failure associate(int fd, const struct proxy *p, struct fd_info *info,
 			      struct failure_ctx *ctx)
 {
@@ -175,7 +164,6 @@ static enum failure associate(int fd, const struct proxy *p, struct fd_info *inf
 	int64_t started = deadline_now_ms(), deadline = started + p->cfg.timeout_ms;
 	struct socks5_addr me;
 	struct socks5_result res;
-	struct stat st;
 	enum failure f;
 	int ctl;
 
@@ -183,7 +171,7 @@ static enum failure associate(int fd, const struct proxy *p, struct fd_info *inf
 		ctx->sys_errno = errno;
 		return FAIL_PROXY_IO;
 	}
-	if (family == AF_INET6 && ctl_family == AF_INET && is_v6only(fd)) {
+	if (family == AF_INET6 && ctl_family == AF_INET && socket_v6only(fd)) {
 		ctx->detail = "an IPv6-only socket cannot reach an IPv4 proxy's relay";
 		return FAIL_FAMILY;
 	}
@@ -203,13 +191,11 @@ static enum failure associate(int fd, const struct proxy *p, struct fd_info *inf
 		ctx->detail = "its relay address cannot be used from this socket";
 		f = FAIL_FAMILY;
 	}
-	if (f != FAIL_NONE || real_fstat(ctl, &st) < 0) {
+	if (f != FAIL_NONE || !fd_identity(ctl, &info->ctl_dev, &info->ctl_ino)) {
 		real()->close(ctl);
 		return f != FAIL_NONE ? f : FAIL_PROXY_IO;
 	}
 	info->ctl_fd = ctl;
-	info->ctl_dev = st.st_dev;
-	info->ctl_ino = st.st_ino;
 	log_msg(LOG_INFO, "UDP association for %s (fd %d) through %s (%lld ms)", ctx->dest ? ctx->dest : "?", fd,
 		p->display, (long long)(deadline_now_ms() - started));
 	return FAIL_NONE;

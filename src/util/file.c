@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 
 #include "real.h"
 
@@ -34,4 +35,28 @@ char *file_read_all(const char *path, size_t max, size_t *len)
 	text[total] = '\0';
 	*len = total;
 	return text;
+}
+
+bool file_error_transient(int err)
+{
+	return err == EMFILE || err == ENFILE || err == ENOMEM;
+}
+
+bool fd_identity(int fd, dev_t *dev, ino_t *ino)
+{
+	struct stat st;
+
+	if (fd < 0 || real_fstat(fd, &st) < 0)
+		return false;
+	*dev = st.st_dev;
+	*ino = st.st_ino;
+	return true;
+}
+
+bool fd_is(int fd, dev_t dev, ino_t ino)
+{
+	dev_t d;
+	ino_t i;
+
+	return fd_identity(fd, &d, &i) && d == dev && i == ino;
 }

@@ -449,6 +449,19 @@ START_TEST(test_parse)
 }
 END_TEST
 
+START_TEST(test_port)
+{
+	struct sockaddr_storage ss;
+
+	ck_assert(addr_parse("203.0.113.10:5353", 53, &ss));
+	ck_assert_uint_eq(addr_port(&ss), 5353);
+	ck_assert(addr_parse("[2001:db8::1]:65535", 53, &ss));
+	ck_assert_uint_eq(addr_port(&ss), 65535);
+	ck_assert(addr_parse("2001:db8::1", 53, &ss));
+	ck_assert_uint_eq(addr_port(&ss), 53);
+}
+END_TEST
+
 static Suite *addr_suite(void)
 {
 	Suite *s = suite_create("addr");
@@ -464,6 +477,7 @@ static Suite *addr_suite(void)
 	tcase_add_loop_test(tc_addr, test_format, 0, (int)ARRAY_LEN(formats));
 	tcase_add_test(tc_addr, test_format_fits);
 	tcase_add_loop_test(tc_addr, test_parse, 0, (int)ARRAY_LEN(parses));
+	tcase_add_test(tc_addr, test_port);
 	suite_add_tcase(s, tc_addr);
 
 	tcase_add_loop_test(tc_cidr, test_cidr_parse, 0, (int)ARRAY_LEN(cidrs));
