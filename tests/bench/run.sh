@@ -23,7 +23,10 @@
 # of a few hundred iterations each, figures not meaningful), BENCH_CALLGRIND
 # (1; 0 skips the instruction counts), BENCH_FAKEDNS_NAMES (1000000),
 # BENCH_PEER_NAMES (100000: names for the peers' fake DNS), BENCH_BULK_MB
-# (256), BENCH_OUT (report path). Needs root: danted, a user for its
+# (256), BENCH_OUT (report path), BENCH_ONLY (a comma list of sections to
+# run: conn, bulk, udp, calls, startup, fakedns, memory, callgrind; for
+# working on one figure: the report then has only those), BENCH_CONTENDERS
+# (a space list, e.g. "native socksify"). Needs root: danted, a user for its
 # username method, and a private mount namespace in which the proxies see
 # a hosts file with the test name (the client never sees that name).
 set -euo pipefail
@@ -58,6 +61,7 @@ NAME=echo.bench.test # resolved by the proxies only
 FAKE_RANGE="100.64.0.0/10,fd53:6b73:6679:b::/64" # holds 1 048 576 names
 
 die() { echo "bench: $*" >&2; exit 1; }
+only() { [ -z "${BENCH_ONLY:-}" ] || [[ ",$BENCH_ONLY," == *",$1,"* ]]; }
 step() { echo "bench: [$(date +%T)] $*"; }
 
 [ "$(id -u)" -eq 0 ] || die "needs root (danted, useradd, a mount namespace); run as root"
@@ -262,6 +266,7 @@ target_name() { [ "$1" = direct ] && echo localhost || echo "$NAME"; }
 CONTENDERS=(direct native socksify)
 [ -n "$PC" ] && [ -e "$PCLIB" ] && CONTENDERS+=(proxychains)
 [ -n "$DANTE_CLIENT" ] && CONTENDERS+=(dante)
+if [ -n "${BENCH_CONTENDERS:-}" ]; then read -r -a CONTENDERS <<<"$BENCH_CONTENDERS"; fi
 NOTOURS=(direct empty socksify)
 [ -n "$PC" ] && NOTOURS+=(proxychains)
 [ -n "$DANTE_CLIENT" ] && NOTOURS+=(dante)
@@ -342,7 +347,7 @@ declare -A CALL_COUNT=([write]=2000000 [getpid]=2000000 [unix-connect]=500000 [u
 
 round() {
 	local r=$1 c px kind t th
-	for px in dn ms; do
+	only conn && for px in dn ms; do
 		for kind in ip name; do
 			for th in 1 32; do
 				step "round $r/$ROUNDS: connections via $px by $kind, $th thread(s)"
@@ -355,32 +360,34 @@ round() {
 			done
 		done
 	done
-	if [ -n "$DA_PORT" ]; then
+	if [ -n "$DA_PORT" ] && only conn; then
 		step "round $r/$ROUNDS: connections via danted with username/password, by ip"
 		for c in "${CONTENDERS[@]}"; do
 			run_bench conn conn-da-ip-t1 "$c" da "$r" "$c/da/ip" -- \
 				conn --target "127.0.0.1:$ECHO_PORT" --threads 1 "${SEQ[@]}"
 		done
 	fi
-	for dir in up down; do
+	only bulk && for dir in up down; do
 		step "round $r/$ROUNDS: bulk $dir, $BULK_MB MiB through one connection"
 		for c in "${CONTENDERS[@]}"; do
 			run_bench bulk "bulk-$dir" "$c" dn "$r" "$c/dn/ip" -- \
 				"bulk-$dir" --target "127.0.0.1:$BULK_PORT" --bytes $((BULK_MB * 1048576))
 		done
 	done
-	step "round $r/$ROUNDS: UDP round trips through danted's UDP ASSOCIATE"
+	only udp && step "round $r/$ROUNDS: UDP round trips through danted's UDP ASSOCIATE" &&
 	for c in "${CONTENDERS[@]}"; do
 		run_bench udp udp "$c" dn "$r" "$c/dn/udp" -- udp --target "127.0.0.1:$UDP_PORT" "${UDPN[@]}"
 	done
-	for op in "${CALL_OPS[@]}"; do
+	only calls && for op in "${CALL_OPS[@]}"; do
 		step "round $r/$ROUNDS: calls that are not ours: $op"
 		for c in "${NOTOURS[@]}"; do
 			run_bench calls "$op" "$c" local "$r" "-" -- "$op" --count "${CALLN:-${CALL_COUNT[$op]}}"
 		done
 	done
-	step "round $r/$ROUNDS: process start-up (/bin/true)"
 	local sn=${SPAWNN:-300} pu="socks5://127.0.0.1:$DN_PORT"
+	only startup || sn=0
+	[ "$sn" = 0 ] || step "round $r/$ROUNDS: process start-up (/bin/true)"
+	[ "$sn" = 0 ] || {
 	record startup true direct "$r" ok "$(timeout 120 "$BENCH" spawn --count "$sn" -- /bin/true 2>&1 | tail -n1)"
 	record startup true empty "$r" ok "$(timeout 120 "$BENCH" spawn --count "$sn" --env LD_PRELOAD="$EMPTY" -- /bin/true 2>&1 | tail -n1)"
 	record startup true socksify "$r" ok "$(timeout 120 "$BENCH" spawn --count "$sn" --env LD_PRELOAD="$LIB" --env SOCKSIFY_PROXY="$pu" -- /bin/true 2>&1 | tail -n1)"
@@ -393,6 +400,8 @@ round() {
 		record startup true dante "$r" ok "$(timeout 120 env LD_LIBRARY_PATH="$DANTE_LIBDIR" "$BENCH" spawn --count "$sn" --env LD_PRELOAD="$DANTE_LIB libdl.so.2" --env SOCKS_CONF="$WORK/dante-dn.conf" -- /bin/true 2>&1 | tail -n1)"
 		record startup true dante-cmd "$r" ok "$(timeout 120 env SOCKS_CONF="$WORK/dante-dn.conf" "$BENCH" spawn --count "$sn" -- "$DANTE_CLIENT" /bin/true 2>&1 | tail -n1)"
 	fi
+	}
+	only fakedns || return 0
 	step "round $r/$ROUNDS: fake DNS, $FAKE_NAMES distinct names (socksify), $PEER_NAMES (peers)"
 	for th in 1 32; do
 		for c in "${CONTENDERS[@]}"; do
@@ -533,8 +542,8 @@ step "verifying every contender's path (who answered: the proxy's external addre
 verify
 awk -F'\t' '$1 == "verify" { printf "bench:   %-12s %-3s %-5s %-10s %s\n", $3, $4, $2, $5, $6 }' "$RAW"
 for r in $(seq "$ROUNDS"); do round "$r"; done
-memory
-if [ "$CALLGRIND" = 1 ]; then instructions; fi
+if only memory; then memory; fi
+if [ "$CALLGRIND" = 1 ] && only callgrind; then instructions; fi
 
 if [ "$SMOKE" = 1 ]; then
 	# the peers' failures are theirs (reported, not fatal); ours are fatal
