@@ -45,7 +45,7 @@ $(B)/libcore.a: $(CORE_OBJ)
 	$(AR) rcs $@ $^
 
 $(LIB): $(HOOK_OBJ) $(B)/libcore.a src/preload/exports.map
-	$(CC) -shared -pthread $(ALL_CFLAGS) -Wl,--version-script=src/preload/exports.map \
+	$(CC) -shared -nostartfiles -pthread $(ALL_CFLAGS) -Wl,--version-script=src/preload/exports.map \
 		-Wl,-z,relro -Wl,-z,defs -Wl,--as-needed -o $@ $(HOOK_OBJ) $(B)/libcore.a -ldl
 
 $(CLI): $(CLI_OBJ) $(B)/libcore.a

@@ -18,6 +18,16 @@
 #include "real.h"
 #include "route.h"
 
+/*
+ * The library is linked without the C start files (-nostartfiles): their
+ * load-time code (_init, frame_dummy) would touch a page of text in every
+ * process, and the kernel's fault-around would then map 52 KiB of it. They
+ * also define the handle libc files this object's fork handlers under; here
+ * it is. Nothing else of theirs is needed: no constructors, no C++, and the
+ * library is never unloaded.
+ */
+void *__dso_handle __attribute__((visibility("hidden"))) = &__dso_handle; /* NOLINT(bugprone-reserved-identifier) */
+
 static void prepare(void)
 {
 	proxy_fork_lock();
