@@ -161,6 +161,8 @@ enum failure dial_proxy(int fd, const struct proxy *p, int64_t deadline, struct 
 		if (left == 0)
 			return FAIL_PROXY_SILENT;
 		int n = real()->poll(&pfd, 1, left);
+		if (n > 0 && !(pfd.revents & (POLLERR | POLLHUP)))
+			return FAIL_NONE; /* writable and no error: connected */
 		if (n > 0)
 			break;
 		if (n < 0 && errno != EINTR) {

@@ -20,16 +20,18 @@
 /*
  * Runs with O_NONBLOCK set so that every step is bounded by the deadline,
  * and restores the flags exactly; cancellation is off so a cancelled
- * thread cannot leave the flags changed.
+ * thread cannot leave the flags changed. *nonblocking: whether the
+ * application's socket was, which decides what its connect returns.
  */
 static enum failure proxied_connect(int fd, const struct proxy *p, const struct target *target,
-				    struct failure_ctx *ctx, struct socks5_result *res)
+				    struct failure_ctx *ctx, struct socks5_result *res, bool *nonblocking)
 {
 	int64_t deadline = deadline_in(p->cfg.timeout_ms);
 	int flags = real()->fcntl(fd, F_GETFL);
 	int cancel_state;
 	enum failure f;
 
+	*nonblocking = flags >= 0 && (flags & O_NONBLOCK);
 	if (flags < 0) {
 		ctx->sys_errno = errno;
 		return FAIL_PROXY_CONNECT;
@@ -76,6 +78,7 @@ int tcp_connect_to(int fd, const struct sockaddr *addr, socklen_t len)
 	const struct proxy *p;
 	int64_t started;
 	enum failure f;
+	bool nonblocking;
 
 	if (!addr_normalize(addr, len, &dst))
 		return real()->connect(fd, addr, len);
@@ -94,7 +97,7 @@ int tcp_connect_to(int fd, const struct sockaddr *addr, socklen_t len)
 		return fail(p->unusable, &ctx, &target);
 
 	started = deadline_now_ms();
-	f = proxied_connect(fd, p, &target, &ctx, &res);
+	f = proxied_connect(fd, p, &target, &ctx, &res, &nonblocking);
 	if (f != FAIL_NONE)
 		return fail(f, &ctx, &target);
 
@@ -105,7 +108,7 @@ int tcp_connect_to(int fd, const struct sockaddr *addr, socklen_t len)
 	if (log_enabled(LOG_INFO))
 		log_msg(LOG_INFO, "connected to %s through %s (%lld ms)", target_display(&target),
 			p->display, (long long)(deadline_now_ms() - started));
-	if (real()->fcntl(fd, F_GETFL) & O_NONBLOCK) {
+	if (nonblocking) {
 		errno = EINPROGRESS;
 		return -1;
 	}
