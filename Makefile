@@ -48,6 +48,14 @@ $(LIB): $(HOOK_OBJ) $(B)/libcore.a src/preload/exports.map
 	$(CC) -shared -nostartfiles -pthread $(ALL_CFLAGS) -Wl,--version-script=src/preload/exports.map \
 		-Wl,-z,relro -Wl,-z,defs -Wl,--as-needed -o $@ $(HOOK_OBJ) $(B)/libcore.a -ldl
 
+# The wrapper has LIBDIR compiled in: recompiled when it changes, so that
+# `make` then `make install PREFIX=/opt` installs a wrapper that names /opt.
+$(B)/libdir: FORCE
+	@mkdir -p $(B); echo '$(LIBDIR)' | cmp -s - $@ || echo '$(LIBDIR)' >$@
+$(B)/obj/src/cli/socksify.o: $(B)/libdir
+.PHONY: FORCE
+FORCE:
+
 $(CLI): $(CLI_OBJ) $(B)/libcore.a
 	$(CC) -pthread $(ALL_CFLAGS) -o $@ $(CLI_OBJ) $(B)/libcore.a -ldl
 

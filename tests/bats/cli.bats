@@ -529,7 +529,7 @@ INSTALLED_FILES=(bin/socksify lib/socksify/libsocksify.so share/man/man1/socksif
 	share/man/man5/socksify.conf.5 share/man/man8/libsocksify.8
 	share/doc/socksify/socksify.conf.example)
 
-@test "make install: wrapper, library, man pages, example configuration; the installed wrapper finds its library" {
+@test "make install: wrapper, library, man pages, example configuration; the installed wrapper finds its library, under any PREFIX" {
 	local dest="$BATS_TEST_TMPDIR/dest" build="$BATS_TEST_TMPDIR/build" f
 	run timeout 300 make -s -C "$ROOT" -j4 B="$build" DESTDIR="$dest" PREFIX=/usr install
 	assert_success
@@ -562,6 +562,12 @@ INSTALLED_FILES=(bin/socksify lib/socksify/libsocksify.so share/man/man1/socksif
 		[ ! -e "$dest/usr/$f" ] || fail "left behind: /usr/$f"
 	done
 	[ ! -e "$dest/usr/lib/socksify" ] && [ ! -e "$dest/usr/share/doc/socksify" ]
+
+	# installing the same build to another PREFIX recompiles the wrapper's library path
+	run timeout 300 make -s -C "$ROOT" B="$build" DESTDIR="$dest" PREFIX=/opt/sx install
+	assert_success
+	grep -qaF /opt/sx/lib/socksify "$dest/opt/sx/bin/socksify" ||
+		fail "the wrapper installed under /opt/sx still names the first LIBDIR"
 }
 
 # ---------------------------------------------------------------- man pages

@@ -23,7 +23,7 @@
 # of a few hundred iterations each, figures not meaningful), BENCH_CALLGRIND
 # (1; 0 skips the instruction counts), BENCH_FAKEDNS_NAMES (1000000),
 # BENCH_PEER_NAMES (100000: names for the peers' fake DNS), BENCH_BULK_MB
-# (256), BENCH_OUT (report path), BENCH_ONLY (a comma list of sections to
+# (1024), BENCH_OUT (report path), BENCH_ONLY (a comma list of sections to
 # run: conn, bulk, udp, calls, startup, fakedns, memory, callgrind; for
 # working on one figure: the report then has only those), BENCH_CONTENDERS
 # (a space list, e.g. "native socksify"). Needs root: danted, a user for its
@@ -53,7 +53,7 @@ SECS=${BENCH_SECONDS:-2}
 CALLGRIND=${BENCH_CALLGRIND:-1}
 FAKE_NAMES=${BENCH_FAKEDNS_NAMES:-1000000}
 PEER_NAMES=${BENCH_PEER_NAMES:-100000}
-BULK_MB=${BENCH_BULK_MB:-256}
+BULK_MB=${BENCH_BULK_MB:-1024} # about a second: 256 MiB took 0.2 s, too short to be steady
 if [ "$SMOKE" = 1 ]; then
 	ROUNDS=1 FAKE_NAMES=300 PEER_NAMES=300 BULK_MB=1
 fi
