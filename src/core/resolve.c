@@ -6,8 +6,8 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
+#include "addrinfo.h"
 #include "fakedns.h"
 #include "hosts.h"
 #include "log.h"
@@ -15,27 +15,61 @@
 #include "real.h"
 #include "route.h"
 
+/* Where the name starts or ends with a dot, or has two in a row. */
+static bool has_empty_label(const char *name, size_t len)
+{
+	const char *end = name + len;
+
+	if (name[0] == '.' || end[-1] == '.')
+		return true;
+	for (const char *dot = memchr(name, '.', len); dot != NULL;
+	     dot = memchr(dot + 1, '.', (size_t)(end - dot - 1)))
+		if (dot[1] == '.')
+			return true;
+	return false;
+}
+
+/*
+ * ASCII 'A'..'Z' made lowercase in eight bytes at once (every name looked
+ * up passes here); other bytes, UTF-8 ones too, are left as they are.
+ * Per byte, adding to its low seven bits sets the high bit from 'A' up,
+ * and from past 'Z' up, without a carry into the next byte.
+ */
+static uint64_t lower8(uint64_t bytes)
+{
+	const uint64_t ones = 0x0101010101010101u, high = ones * 0x80;
+	uint64_t low7 = bytes & ~high;
+	uint64_t from_a = low7 + ones * (0x80 - 'A'), past_z = low7 + ones * (0x7f - 'Z');
+	uint64_t upper = from_a & ~past_z & ~bytes & high;
+
+	return bytes | (upper >> 2);
+}
+
+static void lower_copy(char *out, const char *name, size_t len)
+{
+	size_t i = 0;
+	uint64_t bytes;
+
+	for (; len - i >= 8; i += 8) {
+		memcpy(&bytes, name + i, 8);
+		bytes = lower8(bytes);
+		memcpy(out + i, &bytes, 8);
+	}
+	bytes = 0;
+	memcpy(&bytes, name + i, len - i);
+	bytes = lower8(bytes);
+	memcpy(out + i, &bytes, len - i);
+}
+
 bool name_normalize(const char *name, char out[256], size_t *out_len)
 {
-	size_t len = strlen(name), label = 0;
+	size_t len = strlen(name);
 
 	if (len > 0 && name[len - 1] == '.')
 		len--;
-	if (len == 0 || len > FAKEDNS_NAME_MAX)
+	if (len == 0 || len > FAKEDNS_NAME_MAX || has_empty_label(name, len))
 		return false;
-	for (size_t i = 0; i < len; i++) {
-		char c = name[i];
-		if (c == '.') {
-			if (label == 0)
-				return false;
-			label = 0;
-		} else {
-			label++;
-		}
-		out[i] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
-	}
-	if (label == 0)
-		return false;
+	lower_copy(out, name, len);
 	out[len] = '\0';
 	*out_len = len;
 	return true;
@@ -48,16 +82,6 @@ static bool is_localhost(const char *name)
 
 	return strcmp(name, "localhost") == 0 ||
 	       (len > 10 && strcmp(name + len - 10, ".localhost") == 0);
-}
-
-static bool is_own_hostname(const char *name)
-{
-	char self[256];
-
-	if (gethostname(self, sizeof(self)) != 0)
-		return false;
-	self[sizeof(self) - 1] = '\0';
-	return strcasecmp(name, self) == 0;
 }
 
 static bool in_hosts_file(const char *name)
@@ -92,7 +116,7 @@ static bool in_direct_hosts(const struct config *cfg, const char *name)
 
 enum name_source name_source(const struct config *cfg, const char *name)
 {
-	static bool (*const local[])(const char *) = { is_localhost, is_own_hostname, in_hosts_file };
+	static bool (*const local[])(const char *) = { is_localhost, hosts_is_own_name, in_hosts_file };
 
 	for (size_t i = 0; i < sizeof(local) / sizeof(local[0]); i++)
 		if (local[i](name))
@@ -133,22 +157,41 @@ static bool addr_text(const struct sockaddr_storage *ss, bool mapped, char out[I
 			 INET_ADDRSTRLEN) != NULL;
 }
 
-/* The placeholder, as text, that a lookup of this family gets. */
-static bool placeholder_text(const struct proxy *p, uint32_t slot, int family, int flags,
-			     char out[INET6_ADDRSTRLEN + 8])
+/* An address's bytes as a list gives them (IPv4 may be v4-mapped), and their family. */
+static int addr_bytes(const struct sockaddr_storage *ss, bool mapped, uint8_t out[16])
 {
-	struct sockaddr_storage ss = { 0 };
+	static const uint8_t prefix[12] = { [10] = 0xff, [11] = 0xff };
 
+	if (ss->ss_family == AF_INET6) {
+		memcpy(out, &((const struct sockaddr_in6 *)ss)->sin6_addr, 16);
+		return AF_INET6;
+	}
+	if (!mapped) {
+		memcpy(out, &((const struct sockaddr_in *)ss)->sin_addr, 4);
+		return AF_INET;
+	}
+	memcpy(out, prefix, sizeof(prefix));
+	memcpy(out + sizeof(prefix), &((const struct sockaddr_in *)ss)->sin_addr, 4);
+	return AF_INET6;
+}
+
+/* The placeholder that a lookup of this family gets, and whether v4-mapped. */
+static bool placeholder(const struct proxy *p, uint32_t slot, int family, int flags,
+			struct sockaddr_storage *ss, bool *mapped)
+{
+	memset(ss, 0, sizeof(*ss));
+	*mapped = false;
 	if (family == AF_INET6 && p->cfg.fake_ipv6) {
-		ss.ss_family = AF_INET6;
-		fakedns_addr6(slot, &((struct sockaddr_in6 *)&ss)->sin6_addr);
-		return addr_text(&ss, false, out);
+		ss->ss_family = AF_INET6;
+		fakedns_addr6(slot, &((struct sockaddr_in6 *)ss)->sin6_addr);
+		return true;
 	}
 	if (family == AF_INET6 && !(flags & AI_V4MAPPED))
 		return false;
-	ss.ss_family = AF_INET;
-	fakedns_addr4(slot, &((struct sockaddr_in *)&ss)->sin_addr);
-	return addr_text(&ss, family == AF_INET6, out);
+	ss->ss_family = AF_INET;
+	fakedns_addr4(slot, &((struct sockaddr_in *)ss)->sin_addr);
+	*mapped = family == AF_INET6;
+	return true;
 }
 
 /* The table logs its own failures, once each. */
@@ -167,7 +210,7 @@ static int fake_slot(const char *name, size_t len, uint32_t *slot)
 /* libc would name the number; the caller asked for the name. */
 static int set_canonname(const char *name, const struct addrinfo *hints, struct addrinfo **res)
 {
-	if (!(hints->ai_flags & AI_CANONNAME))
+	if (name == NULL || !(hints->ai_flags & AI_CANONNAME))
 		return 0;
 	(*res)->ai_canonname = strdup(name);
 	if ((*res)->ai_canonname != NULL)
@@ -178,29 +221,71 @@ static int set_canonname(const char *name, const struct addrinfo *hints, struct 
 }
 
 /*
- * libc builds the list from the placeholder's text, so every hints
- * combination and freeaddrinfo() stay libc's; only the canonical name is
- * ours (libc would put the number there).
+ * libc's list for the address as text, for requests the builder leaves to
+ * it (named services, other socket types): every hints combination stays
+ * libc's. Its nodes carry the caller's flags, as a lookup by name gives.
  */
-static int fake_getaddrinfo(const struct proxy *p, const char *name, size_t len, const char *service,
-			    const struct addrinfo *hints, struct addrinfo **res)
+static int libc_list(const struct sockaddr_storage *ss, bool mapped, const char *service,
+		     const struct addrinfo *hints, const char *name, struct addrinfo **res)
 {
 	char text[INET6_ADDRSTRLEN + 8];
 	struct addrinfo numeric = *hints;
-	uint32_t slot;
-	int rc = fake_slot(name, len, &slot);
+	int rc;
 
-	if (rc != 0)
-		return rc;
-	if (!placeholder_text(p, slot, hints->ai_family, hints->ai_flags, text))
+	if (!addr_text(ss, mapped, text))
 		return EAI_NONAME;
 	numeric.ai_flags = (hints->ai_flags | AI_NUMERICHOST) &
 			   ~(AI_ADDRCONFIG | AI_CANONNAME | AI_V4MAPPED | AI_ALL);
 	rc = real()->getaddrinfo(text, service, &numeric, res);
 	if (rc != 0)
 		return rc;
-	log_msg(LOG_DEBUG, "%s is placeholder %s", name, text);
+	for (struct addrinfo *ai = *res; ai != NULL; ai = ai->ai_next)
+		ai->ai_flags = hints->ai_flags;
 	return set_canonname(name, hints, res);
+}
+
+/*
+ * The list for one address, glibc's as for a numeric lookup but with name
+ * (when given) as the canonical name: built here when req is not NULL,
+ * else by libc.
+ */
+static int address_list(const struct sockaddr_storage *ss, bool mapped, const char *service,
+			const struct addrinfo *hints, const struct addrinfo_request *req,
+			const char *name, struct addrinfo **res)
+{
+	uint8_t bytes[16];
+
+	if (req == NULL)
+		return libc_list(ss, mapped, service, hints, name, res);
+	return addrinfo_build(req, addr_bytes(ss, mapped, bytes), bytes, name, res);
+}
+
+/* Formatting the placeholder costs more than the whole lookup: only when it is shown. */
+static void log_placeholder(const char *name, const struct sockaddr_storage *ss, bool mapped)
+{
+	char text[INET6_ADDRSTRLEN + 8];
+
+	if (log_enabled(LOG_DEBUG) && addr_text(ss, mapped, text))
+		log_msg(LOG_DEBUG, "%s is placeholder %s", name, text);
+}
+
+static int fake_getaddrinfo(const struct proxy *p, const char *name, size_t len, const char *service,
+			    const struct addrinfo *hints, const struct addrinfo_request *req,
+			    struct addrinfo **res)
+{
+	struct sockaddr_storage ss;
+	bool mapped;
+	uint32_t slot;
+	int rc = fake_slot(name, len, &slot);
+
+	if (rc != 0)
+		return rc;
+	if (!placeholder(p, slot, hints->ai_family, hints->ai_flags, &ss, &mapped))
+		return EAI_NONAME;
+	rc = address_list(&ss, mapped, service, hints, req, name, res);
+	if (rc == 0)
+		log_placeholder(name, &ss, mapped);
+	return rc;
 }
 
 /* Whether an address of this family answers the request, and if v4-mapped. */
@@ -224,22 +309,19 @@ static bool any_v6(const struct sockaddr_storage *addrs, size_t n)
 	return false;
 }
 
-/* One libc-built list per address, chained: libc frees node by node. */
+/* One list per address, chained (freeaddrinfo frees node by node); the name on the first. */
 static int hosts_getaddrinfo(const char *name, const char *service, const struct addrinfo *hints,
-			     struct addrinfo **res)
+			     const struct addrinfo_request *req, struct addrinfo **res)
 {
 	struct sockaddr_storage addrs[16];
 	size_t n = local_addrs(name, addrs, sizeof(addrs) / sizeof(addrs[0]));
 	bool have_v6 = any_v6(addrs, n), mapped;
-	struct addrinfo numeric = *hints, *head = NULL, **tail = &head;
-	char text[INET6_ADDRSTRLEN + 8];
+	struct addrinfo *head = NULL, **tail = &head;
 
-	numeric.ai_flags = (hints->ai_flags | AI_NUMERICHOST) &
-			   ~(AI_ADDRCONFIG | AI_CANONNAME | AI_V4MAPPED | AI_ALL);
 	for (size_t i = 0; i < n; i++) {
-		if (!wanted(&addrs[i], hints, have_v6, &mapped) || !addr_text(&addrs[i], mapped, text))
+		if (!wanted(&addrs[i], hints, have_v6, &mapped))
 			continue;
-		int rc = real()->getaddrinfo(text, service, &numeric, tail);
+		int rc = address_list(&addrs[i], mapped, service, hints, req, head == NULL ? name : NULL, tail);
 		if (rc != 0) {
 			if (head != NULL)
 				real()->freeaddrinfo(head);
@@ -251,7 +333,7 @@ static int hosts_getaddrinfo(const char *name, const char *service, const struct
 	if (head == NULL)
 		return EAI_NONAME;
 	*res = head;
-	return set_canonname(name, hints, res);
+	return 0;
 }
 
 /* The real resolver's answer, whose addresses are then reached directly. */
@@ -265,12 +347,50 @@ static int direct_getaddrinfo(const char *node, const char *service, const struc
 	return rc;
 }
 
+/* A character of inet_aton's forms: digits, dots, 0x hex. */
+static bool aton_char(char c)
+{
+	char lower = (char)(c | 0x20);
+
+	return (c >= '0' && c <= '9') || c == '.' || lower == 'x' || (lower >= 'a' && lower <= 'f');
+}
+
+/*
+ * glibc's numeric hosts are inet_aton's forms and IPv6 addresses (which
+ * have a ':'): any other character, and no ':', makes a name.
+ */
+static bool surely_a_name(const char *node)
+{
+	const char *c = node;
+
+	while (aton_char(*c))
+		c++;
+	return *c != '\0' && strchr(c, ':') == NULL;
+}
+
+/*
+ * libc's answer when node is numeric (the check sends nothing), else
+ * EAI_NONAME. Not asked when that is certain: a name, with hints the
+ * builder takes (so valid ones, which libc would not refuse first).
+ */
+static int numeric_getaddrinfo(const char *node, const char *service, const struct addrinfo *hints,
+			       const struct addrinfo_request *req, struct addrinfo **res)
+{
+	struct addrinfo numeric = *hints;
+
+	if (req != NULL && surely_a_name(node))
+		return EAI_NONAME;
+	numeric.ai_flags |= AI_NUMERICHOST;
+	return real()->getaddrinfo(node, service, &numeric, res);
+}
+
 int resolve_getaddrinfo(const char *node, const char *service, const struct addrinfo *hints,
 			struct addrinfo **res)
 {
-	const struct real_fns *r = real();
 	/* glibc's defaults for NULL hints. */
 	struct addrinfo h = { .ai_family = AF_UNSPEC, .ai_flags = AI_V4MAPPED | AI_ADDRCONFIG };
+	struct addrinfo_request built;
+	const struct addrinfo_request *req;
 	char name[256];
 	size_t len;
 	int rc;
@@ -280,11 +400,9 @@ int resolve_getaddrinfo(const char *node, const char *service, const struct addr
 	/* AI_PASSIVE with a name is ignored by getaddrinfo (POSIX): socat sets it. */
 	if (node == NULL || (h.ai_flags & AI_NUMERICHOST) ||
 	    (h.ai_family != AF_UNSPEC && h.ai_family != AF_INET && h.ai_family != AF_INET6))
-		return r->getaddrinfo(node, service, hints, res);
-	/* A numeric node is libc's; the check itself sends nothing. */
-	h.ai_flags |= AI_NUMERICHOST;
-	rc = r->getaddrinfo(node, service, &h, res);
-	h.ai_flags &= ~AI_NUMERICHOST;
+		return real()->getaddrinfo(node, service, hints, res);
+	req = addrinfo_request(&h, service, &built) ? &built : NULL;
+	rc = numeric_getaddrinfo(node, service, &h, req, res);
 	if (rc != EAI_NONAME)
 		return rc;
 	if (!name_normalize(node, name, &len)) {
@@ -294,11 +412,11 @@ int resolve_getaddrinfo(const char *node, const char *service, const struct addr
 	const struct proxy *p = proxy_config();
 	switch (name_source(&p->cfg, name)) {
 	case SOURCE_HOSTS:
-		return hosts_getaddrinfo(name, service, &h, res);
+		return hosts_getaddrinfo(name, service, &h, req, res);
 	case SOURCE_DIRECT:
 		return direct_getaddrinfo(node, service, hints, res);
 	default:
-		return fake_getaddrinfo(p, name, len, service, &h, res);
+		return fake_getaddrinfo(p, name, len, service, &h, req, res);
 	}
 }
 

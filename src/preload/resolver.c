@@ -1,7 +1,9 @@
 /*
  * Hooks of the resolver family: getaddrinfo, getaddrinfo_a, getnameinfo,
  * gethostbyname*, gethostbyaddr*. freeaddrinfo is not hooked: every list
- * handed out is built by libc's own getaddrinfo, so libc's free is right.
+ * handed out is either libc's own getaddrinfo's or built by addrinfo.c in
+ * glibc's layout (one block per node, a separate canonical name), so
+ * libc's free is right for both.
  */
 #include <errno.h>
 #include <netdb.h>

@@ -7,25 +7,54 @@
 
 #include "real.h"
 
+/* Room for the file as fstat sizes it, plus one byte to see it grew. */
+static size_t first_capacity(int fd, size_t max)
+{
+	struct stat st;
+
+	if (real_fstat(fd, &st) < 0 || st.st_size < 0 || (size_t)st.st_size >= max)
+		return max;
+	return (size_t)st.st_size + 1;
+}
+
+/* Reads to EOF into *text, growing it up to max bytes; 0 or an errno. */
+static int read_to_end(int fd, char **text, size_t cap, size_t max, size_t *total)
+{
+	ssize_t n;
+
+	for (;;) {
+		if (*total == cap) {
+			if (cap == max)
+				return EFBIG;
+			size_t more = cap > max / 2 ? max : 2 * cap;
+			char *grown = realloc(*text, more + 1);
+			if (grown == NULL)
+				return ENOMEM;
+			*text = grown;
+			cap = more;
+		}
+		n = real()->read(fd, *text + *total, cap - *total);
+		if (n == 0)
+			return 0;
+		if (n < 0 && errno != EINTR)
+			return errno;
+		if (n > 0)
+			*total += (size_t)n;
+	}
+}
+
 char *file_read_all(const char *path, size_t max, size_t *len)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	size_t cap, total = 0;
 	char *text;
-	size_t total = 0;
-	ssize_t n = 0;
 	int err;
 
 	if (fd < 0)
 		return NULL;
-	text = malloc(max + 1);
-	if (text == NULL) {
-		real()->close(fd);
-		errno = ENOMEM;
-		return NULL;
-	}
-	while (total < max && (n = real()->read(fd, text + total, max - total)) > 0)
-		total += (size_t)n;
-	err = n < 0 ? errno : total == max ? EFBIG : 0;
+	cap = first_capacity(fd, max);
+	text = malloc(cap + 1);
+	err = text == NULL ? ENOMEM : read_to_end(fd, &text, cap, max, &total);
 	real()->close(fd);
 	if (err != 0) {
 		free(text);

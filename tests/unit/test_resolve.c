@@ -21,6 +21,15 @@ static const struct {
 	{ ".a", NULL },
 	{ "a.b..", NULL },
 	{ "a..", NULL },
+	{ "..", NULL },
+	{ "a...b", NULL },
+	{ "ab.cd..", NULL },
+	/* Lowercasing goes eight bytes at a time: names across that width. */
+	{ "ABCDEFGH", "abcdefgh" },
+	{ "ABCDEFGHIJKLMNOPQRSTUVWXYZ.Test", "abcdefghijklmnopqrstuvwxyz.test" },
+	/* The bytes next to 'A'..'Z' and 'a'..'z', and UTF-8, stay as they are. */
+	{ "@AZ[`az{.x", "@az[`az{.x" },
+	{ "\xc3\x84\xc3\xa4-MIXED.\xda\x80\xff.test", "\xc3\x84\xc3\xa4-mixed.\xda\x80\xff.test" },
 };
 
 START_TEST(test_normalize)
