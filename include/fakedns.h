@@ -3,7 +3,9 @@
  * process of a process tree (uthash in a MAP_SHARED arena, created before
  * the first fork). A placeholder is base + slot: slot i has the IPv4
  * placeholder range4.base + 1 + i and the IPv6 placeholder
- * range6.base + 1 + i, so the address side needs no hash.
+ * range6.base + 1 + i, so the address side needs no hash. Names are kept
+ * by their length, so a name costs its entry (72 bytes), its bytes rounded
+ * up to 8 and its share of the index (8 to 16 bytes) of resident memory.
  *
  * Names given to it are already normalised (lowercase, no trailing dot,
  * 1..255 bytes, no empty label); the table does not check them again.
@@ -36,7 +38,7 @@ struct fakedns_options {
 enum fakedns_status {
 	FAKEDNS_OK = 0,
 	FAKEDNS_FULL,   /* every slot is recent or held by an open socket */
-	FAKEDNS_NOMEM,  /* the arena could not be created or is exhausted */
+	FAKEDNS_NOMEM,  /* the arena could not be created or is exhausted (and no name may go) */
 };
 
 /*

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "log.h"
 
@@ -14,16 +15,23 @@
  * Everything the table is made of lives in one MAP_SHARED arena, mapped
  * before the first fork (at the first lookup, or in the pthread_atfork
  * prepare handler the library registers at load). fork keeps a shared mapping at the same address, so
- * plain pointers inside it (uthash's links, the bucket arrays, the free
- * lists) are valid in every process of the tree. Sharing ends at exec: the
- * new image starts with no arena and builds its own table.
+ * plain pointers inside it (uthash's links and keys, the bucket arrays, the
+ * heap's free lists) are valid in every process of the tree. Sharing ends
+ * at exec: the new image starts with no arena and builds its own table.
+ *
+ * The arena, in order: the header (struct arena), the slots (one struct
+ * entry each), the heap, the names. It is MAP_NORESERVE and sized for the
+ * worst case, so only the pages touched cost memory: per name, its entry
+ * (72 bytes), its name rounded up to whole NAME_UNITs, and its share of the
+ * bucket array (8 to 16 bytes).
  *
  * uthash's memory (the table header and the bucket arrays, which grow)
- * comes from a small allocator inside the arena: a bucket array from the
- * process-private malloc would dangle in every other process.
+ * comes from a small allocator inside the arena, the heap: a bucket array
+ * from the process-private malloc would dangle in every other process.
  */
 static void *heap_alloc(size_t size);
 static void heap_free(void *ptr, size_t size);
+static unsigned key_hash(const void *key, size_t len);
 
 /* Set by uthash when heap_alloc fails; only touched under the arena lock. */
 static bool hash_oom;
@@ -33,16 +41,47 @@ static bool hash_oom;
 /* The default (exit) would end the host program. */
 #define HASH_NONFATAL_OOM 1
 #define uthash_nonfatal_oom(elt) (hash_oom = true)
+/* Cheaper than the default (Jenkins), and seeded per arena. */
+#define HASH_FUNCTION(keyptr, keylen, hashv) ((hashv) = key_hash(keyptr, keylen))
 #include <uthash.h>
 
-/* One name. The key is stored inline, so adding needs no allocation. */
+/*
+ * One name. The name itself is in the name region, where hh.key points:
+ * stored inline, every entry would cost as much as the longest name.
+ */
 struct entry {
 	UT_hash_handle hh;
-	int64_t last_used; /* CLOCK_MONOTONIC seconds: one clock for every process */
-	int32_t hold;      /* open sockets connected to the placeholder */
-	uint16_t len;
-	uint8_t in_use; /* set last when filling, cleared first when emptying */
-	char name[FAKEDNS_NAME_MAX + 1];
+	uint32_t name_at;   /* in NAME_UNITs from the start of the name region */
+	uint32_t last_used; /* CLOCK_MONOTONIC seconds: one clock for every process */
+	int32_t hold;       /* open sockets connected to the placeholder */
+	uint8_t len;        /* of the name: 1..FAKEDNS_NAME_MAX */
+	uint8_t in_use;     /* set last when filling, cleared first when emptying */
+};
+
+/*
+ * The name region: names as bytes (no NUL), each in a block of whole
+ * NAME_UNITs, carved from the front and, once freed, kept on the free list
+ * of its size for the next name of that size (or, split, a shorter one).
+ * It has room for a longest name in every slot and a quarter more, so
+ * only fragmentation can exhaust it (the room left in pieces too small);
+ * then a sweep rebuilds the free lists from the names in use, which merges
+ * neighbouring free blocks, and if that is not enough, names that may go
+ * give up theirs. Offsets rather than pointers, to fit in 32 bits.
+ */
+#define NAME_UNIT 8
+#define NAME_CLASSES ((FAKEDNS_NAME_MAX + NAME_UNIT) / NAME_UNIT) /* blocks of 1..32 units */
+#define NAME_NIL UINT32_MAX
+/* Room for fragmentation: a quarter more, and at least this much. */
+#define NAME_SLACK_MIN (64 * 1024)
+/* At most this many more names give theirs up when fragmentation leaves no room. */
+#define RECLAIM_TRIES 16
+
+struct names {
+	char *base;
+	uint32_t units; /* the region's size */
+	uint32_t bump;  /* units [0, bump) have been handed out */
+	bool freed;     /* a block was freed since the last sweep, which may merge it */
+	uint32_t free[NAME_CLASSES + 1]; /* free[k]: blocks of k units, linked through their first 4 bytes */
 };
 
 /* Power-of-two blocks from HEAP_MIN up; a class's free blocks stay in it. */
@@ -64,7 +103,7 @@ struct heap {
 
 struct candidate {
 	uint32_t slot;
-	int64_t last_used; /* then: if it changed, the entry was used since */
+	uint32_t last_used; /* then: if it changed, the entry was used since */
 };
 
 /* The ranges in force; host bits of the bases are cleared. */
@@ -87,7 +126,9 @@ struct arena {
 	uint32_t next_cand, ncand; /* cand[next_cand, ncand) are still to try */
 	struct candidate cand[CANDIDATES];
 	struct entry *head; /* uthash */
+	uint64_t hash_seed;
 	struct heap heap;
+	struct names names;
 	struct entry slots[];
 };
 
@@ -96,7 +137,6 @@ static atomic_bool config_fixed;
 static struct arena *_Atomic shared;
 /* Guards config and arena creation; held across fork (see fakedns_fork_prepare). */
 static pthread_mutex_t init_lock = PTHREAD_MUTEX_INITIALIZER;
-/* This thread holds init_lock from our prepare handler to the fork. */
 /*
  * The thread that holds init_lock from our prepare handler to the fork
  * (a flag and its owner: thread-local storage would cost every process
@@ -114,7 +154,8 @@ static void forget_candidates(struct arena *a);
 static bool arena_lock(struct arena *a);
 static void arena_unlock(struct arena *a);
 static bool test_alloc_fails;
-static int64_t test_now; /* 0: the real clock */
+static int64_t test_now;         /* 0: the real clock */
+static uint32_t test_name_bytes; /* 0: the name region's real size */
 
 /* ---------------------------------------------------------------- heap */
 
@@ -147,6 +188,20 @@ static void *heap_alloc(size_t size)
 	return h->base + h->used - bytes;
 }
 
+/*
+ * A freed bucket array is not reused (the table only grows), so its pages
+ * go back to the system, for every process at once as they are shared.
+ */
+static void heap_release_pages(void *ptr, size_t size)
+{
+	uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+	uintptr_t from = ((uintptr_t)ptr + page - 1) & ~(page - 1);
+	uintptr_t to = ((uintptr_t)ptr + size) & ~(page - 1);
+
+	if (to > from)
+		madvise((void *)from, to - from, MADV_REMOVE);
+}
+
 static void heap_free(void *ptr, size_t size)
 {
 	struct heap *h = &atomic_load_explicit(&shared, memory_order_relaxed)->heap;
@@ -154,6 +209,7 @@ static void heap_free(void *ptr, size_t size)
 
 	if (ptr == NULL)
 		return;
+	heap_release_pages(ptr, (size_t)1 << (HEAP_MIN_SHIFT + c));
 	*(void **)ptr = h->free[c];
 	h->free[c] = ptr;
 }
@@ -177,6 +233,219 @@ static size_t heap_bytes(uint32_t nslots)
 	while (buckets < 2 * (size_t)nslots)
 		buckets *= 2;
 	return 2 * buckets * sizeof(UT_hash_bucket) + 4096;
+}
+
+/* ----------------------------------------------------------------- hash */
+
+static uint64_t load64(const unsigned char *p)
+{
+	uint64_t v;
+
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+static uint64_t load32(const unsigned char *p)
+{
+	uint32_t v;
+
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+/*
+ * Eight bytes at a time, the last eight (or fewer) read in one piece, then
+ * splitmix64's finaliser. Seeded per arena, so names chosen to collide in
+ * one table do not in another. Called under the arena lock or before it,
+ * once the arena exists.
+ */
+static unsigned key_hash(const void *key, size_t len)
+{
+	const unsigned char *p = key;
+	uint64_t h = atomic_load_explicit(&shared, memory_order_relaxed)->hash_seed ^
+		     (len * 0x9e3779b97f4a7c15u);
+	size_t left = len;
+	uint64_t last;
+
+	for (; left > 8; p += 8, left -= 8) {
+		h = (h ^ load64(p)) * 0x9e3779b97f4a7c15u;
+		h ^= h >> 32;
+	}
+	if (len >= 8)
+		last = load64(p + left - 8); /* overlaps bytes already hashed: len is in the seed */
+	else if (left >= 4)
+		last = load32(p) << 32 | load32(p + left - 4);
+	else
+		last = (uint64_t)p[0] << 16 | (uint64_t)p[left / 2] << 8 | p[left - 1];
+	h ^= last;
+	h ^= h >> 30;
+	h *= 0xbf58476d1ce4e5b9u;
+	h ^= h >> 27;
+	h *= 0x94d049bb133111ebu;
+	h ^= h >> 31;
+	return (unsigned)h;
+}
+
+/* ---------------------------------------------------------------- names */
+
+static uint32_t name_units(size_t len)
+{
+	return (uint32_t)((len + NAME_UNIT - 1) / NAME_UNIT);
+}
+
+static char *name_ptr(const struct arena *a, uint32_t at)
+{
+	return a->names.base + (size_t)at * NAME_UNIT;
+}
+
+static void names_forget_free(struct names *n)
+{
+	for (unsigned k = 0; k <= NAME_CLASSES; k++)
+		n->free[k] = NAME_NIL;
+}
+
+static void name_push(struct arena *a, uint32_t at, uint32_t units)
+{
+	memcpy(name_ptr(a, at), &a->names.free[units], sizeof(uint32_t));
+	a->names.free[units] = at;
+}
+
+static bool name_pop(struct arena *a, uint32_t units, uint32_t *at)
+{
+	uint32_t *head = &a->names.free[units];
+
+	if (*head == NAME_NIL)
+		return false;
+	*at = *head;
+	memcpy(head, name_ptr(a, *at), sizeof(uint32_t));
+	return true;
+}
+
+/*
+ * A block of this size: a freed one, else from the untouched end, else
+ * the front of a larger freed one. A process dying in here leaks a block
+ * at worst (rebuild() finds it again), never leaves one in use on a list.
+ */
+static bool name_alloc(struct arena *a, uint32_t units, uint32_t *at)
+{
+	struct names *n = &a->names;
+
+	if (name_pop(a, units, at))
+		return true;
+	if (n->units - n->bump >= units) {
+		*at = n->bump;
+		n->bump += units;
+		return true;
+	}
+	for (uint32_t k = units + 1; k <= NAME_CLASSES; k++) {
+		if (name_pop(a, k, at)) {
+			name_push(a, *at + units, k - units);
+			return true;
+		}
+	}
+	return false;
+}
+
+static void name_free(struct arena *a, uint32_t at, uint32_t units)
+{
+	name_push(a, at, units);
+	a->names.freed = true;
+}
+
+/*
+ * Sweeps: a bitmap over the region's units, one bit per unit in use,
+ * process-private and only for the sweep's length.
+ */
+static size_t map_bytes(const struct names *n)
+{
+	return ((size_t)n->units + 63) / 64 * sizeof(uint64_t);
+}
+
+static uint64_t *map_create(const struct names *n)
+{
+	void *map = test_alloc_fails ? MAP_FAILED
+				     : mmap(NULL, map_bytes(n), PROT_READ | PROT_WRITE,
+					    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+
+	return map == MAP_FAILED ? NULL : map;
+}
+
+static bool map_test(const uint64_t *map, uint32_t u)
+{
+	return map[u / 64] >> (u % 64) & 1;
+}
+
+/* Whether no unit of the block is marked yet. */
+static bool map_clear(const uint64_t *map, uint32_t at, uint32_t units)
+{
+	for (uint32_t u = at; u < at + units; u++)
+		if (map_test(map, u))
+			return false;
+	return true;
+}
+
+static void map_mark(uint64_t *map, uint32_t at, uint32_t units)
+{
+	for (uint32_t u = at; u < at + units; u++)
+		map[u / 64] |= (uint64_t)1 << (u % 64);
+}
+
+/* The first unit in [from, limit) marked (or not, as wanted), else limit. */
+static uint32_t map_next(const uint64_t *map, uint32_t from, uint32_t limit, bool marked)
+{
+	uint64_t flip = marked ? 0 : ~(uint64_t)0;
+	uint32_t i = from / 64;
+	uint64_t w;
+
+	if (from >= limit)
+		return limit;
+	w = (map[i] ^ flip) & (~(uint64_t)0 << (from % 64));
+	while (w == 0) {
+		if (++i >= (limit + 63) / 64)
+			return limit;
+		w = map[i] ^ flip;
+	}
+	uint32_t u = i * 64 + (uint32_t)__builtin_ctzll(w);
+	return u < limit ? u : limit;
+}
+
+/* The free lists anew from the unmarked units, each gap merged. */
+static void names_free_gaps(struct arena *a, const uint64_t *map)
+{
+	struct names *n = &a->names;
+	uint32_t u = 0;
+
+	names_forget_free(n);
+	for (;;) {
+		uint32_t gap_end = map_next(map, u, n->bump, true);
+		if (gap_end == n->bump) {
+			n->bump = u; /* the gap at the end: untouched again */
+			break;
+		}
+		for (; gap_end - u >= NAME_CLASSES; u += NAME_CLASSES)
+			name_push(a, u, NAME_CLASSES);
+		if (gap_end > u)
+			name_push(a, u, gap_end - u);
+		u = map_next(map, gap_end, n->bump, false);
+	}
+	n->freed = false;
+}
+
+/* The names in use stay where they are; everything else is free. */
+static bool names_sweep(struct arena *a)
+{
+	uint64_t *map;
+
+	if (!a->names.freed || (map = map_create(&a->names)) == NULL)
+		return false;
+	for (uint32_t i = 0; i < a->fresh; i++) {
+		const struct entry *e = &a->slots[i];
+		if (e->in_use)
+			map_mark(map, e->name_at, name_units(e->len));
+	}
+	names_free_gaps(a, map);
+	munmap(map, map_bytes(&a->names));
+	return true;
 }
 
 /* --------------------------------------------------------------- config */
@@ -282,6 +551,24 @@ static bool lock_init(pthread_mutex_t *m)
 	return ok;
 }
 
+static uint32_t name_region_bytes(uint32_t nslots)
+{
+	uint32_t longest = nslots * NAME_CLASSES * NAME_UNIT;
+	uint32_t slack = longest / 4 > NAME_SLACK_MIN ? longest / 4 : NAME_SLACK_MIN;
+
+	return longest + slack;
+}
+
+/* Different in every arena: what the address (ASLR) and the time give. */
+static uint64_t hash_seed(const struct arena *a)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ((uint64_t)(uintptr_t)a ^ (uint64_t)ts.tv_nsec << 20 ^ (uint64_t)ts.tv_sec) *
+	       0x9e3779b97f4a7c15u;
+}
+
 /*
  * Under init_lock. Sized for this process's ranges, or, when it has not
  * read its configuration (a fork handler), for the default ranges with the
@@ -302,7 +589,9 @@ static struct arena *arena_create_locked(void)
 		return NULL;
 	size_t heap_at = sizeof(struct arena) + (size_t)sizing.nslots * sizeof(struct entry);
 	heap_at = (heap_at + 63) & ~(size_t)63;
-	size_t size = heap_at + heap_bytes(sizing.nslots);
+	size_t names_at = (heap_at + heap_bytes(sizing.nslots) + 63) & ~(size_t)63;
+	uint32_t name_bytes = test_name_bytes ? test_name_bytes : name_region_bytes(sizing.nslots);
+	size_t size = names_at + name_bytes;
 
 	a = test_alloc_fails ? MAP_FAILED
 			     : mmap(NULL, size, PROT_READ | PROT_WRITE,
@@ -319,7 +608,11 @@ static struct arena *arena_create_locked(void)
 		a->cfg = config;
 	a->capacity = sizing.nslots;
 	a->heap.base = (char *)a + heap_at;
-	a->heap.size = size - heap_at;
+	a->heap.size = names_at - heap_at;
+	a->names.base = (char *)a + names_at;
+	a->names.units = name_bytes / NAME_UNIT;
+	names_forget_free(&a->names);
+	a->hash_seed = hash_seed(a);
 	atomic_store_explicit(&shared, a, memory_order_release);
 	return a;
 }
@@ -400,25 +693,60 @@ static struct arena *arena_get(bool create)
 /* ------------------------------------------------------------ the index */
 
 /* Under the lock. False (and the entry not indexed) if the heap is full. */
-static bool index_add(struct arena *a, struct entry *e)
+static bool index_add(struct arena *a, struct entry *e, unsigned hash)
 {
 	hash_oom = false;
-	HASH_ADD_KEYPTR(hh, a->head, e->name, e->len, e);
+	HASH_ADD_KEYPTR_BYHASHVALUE(hh, a->head, name_ptr(a, e->name_at), e->len, hash, e);
 	return !hash_oom;
 }
 
+/* Whether e's name block could be in use: inside the region and no other name's. */
+static bool name_block_sane(const struct arena *a, const struct entry *e, const uint64_t *map)
+{
+	uint32_t units = name_units(e->len);
+
+	return e->len >= 1 && units <= a->names.units && e->name_at <= a->names.units - units &&
+	       (map == NULL || map_clear(map, e->name_at, units));
+}
+
+/* In rebuild(): false if e cannot be indexed, as it is or beside the others. */
+static bool reindex(struct arena *a, struct entry *e, uint64_t *map)
+{
+	const char *name = name_ptr(a, e->name_at);
+	uint32_t units = name_units(e->len);
+	struct entry *dup;
+	unsigned hash;
+
+	if (!name_block_sane(a, e, map))
+		return false;
+	HASH_VALUE(name, e->len, hash);
+	HASH_FIND_BYHASHVALUE(hh, a->head, name, e->len, hash, dup);
+	if (dup != NULL || !index_add(a, e, hash))
+		return false;
+	if (map != NULL)
+		map_mark(map, e->name_at, units);
+	if (e->name_at + units > a->names.bump)
+		a->names.bump = e->name_at + units;
+	return true;
+}
+
 /*
- * After a process died holding the lock, the index and the heap may be
- * half-changed; the slots are not, as an entry is marked in_use only once
- * complete and unmarked before it is changed. So the index is rebuilt from
- * them.
+ * After a process died holding the lock, the index, the heap and the name
+ * free lists may be half-changed; the slots are not, as an entry is marked
+ * in_use only once complete and unmarked before it is changed or its name
+ * freed. So all of them are rebuilt from the slots: the names in use keep
+ * their blocks, all the rest is free. Without the memory to sweep, the free
+ * lists are dropped instead: their blocks are lost until a later sweep,
+ * rather than risked twice.
  */
 static void rebuild(struct arena *a)
 {
-	struct entry *dup;
+	uint64_t *map = map_create(&a->names);
 
 	if (a->fresh > a->cfg.nslots)
 		a->fresh = a->cfg.nslots;
+	if (a->names.bump > a->names.units)
+		a->names.bump = a->names.units;
 	a->head = NULL;
 	forget_candidates(a);
 	heap_reset(&a->heap);
@@ -428,12 +756,16 @@ static void rebuild(struct arena *a)
 			continue;
 		if (e->hold < 0)
 			e->hold = 0;
-		dup = NULL;
-		if (e->len >= 1 && e->len <= FAKEDNS_NAME_MAX)
-			HASH_FIND(hh, a->head, e->name, e->len, dup);
-		if (e->len < 1 || e->len > FAKEDNS_NAME_MAX || dup != NULL || !index_add(a, e))
+		if (!reindex(a, e, map))
 			e->in_use = 0;
 	}
+	if (map == NULL) {
+		names_forget_free(&a->names);
+		a->names.freed = true;
+		return;
+	}
+	names_free_gaps(a, map);
+	munmap(map, map_bytes(&a->names));
 }
 
 static bool arena_lock(struct arena *a)
@@ -481,7 +813,7 @@ static int64_t now_seconds(void)
  */
 static bool eligible(const struct arena *a, const struct entry *e, int64_t now)
 {
-	return e->in_use && e->hold == 0 && now - e->last_used > a->cfg.recent;
+	return e->in_use && e->hold == 0 && now - (int64_t)e->last_used > a->cfg.recent;
 }
 
 static void forget_candidates(struct arena *a)
@@ -492,7 +824,7 @@ static void forget_candidates(struct arena *a)
 }
 
 /* Into the sorted list; when it is full, only if older than its newest. */
-static void keep_candidate(struct arena *a, uint32_t slot, int64_t last_used)
+static void keep_candidate(struct arena *a, uint32_t slot, uint32_t last_used)
 {
 	struct candidate *c = a->cand;
 	uint32_t n = a->ncand - a->next_cand, pos;
@@ -529,8 +861,8 @@ static struct entry *next_candidate(struct arena *a, int64_t now)
 	return NULL;
 }
 
-/* A free slot, or the oldest candidate after a fresh scan. */
-static struct entry *scan(struct arena *a, int64_t now)
+/* A free slot (if wanted), or the oldest candidate after a fresh scan. */
+static struct entry *scan(struct arena *a, int64_t now, bool free_ok)
 {
 	int64_t retry = INT64_MAX;
 
@@ -538,12 +870,15 @@ static struct entry *scan(struct arena *a, int64_t now)
 	a->horizon = now - a->cfg.recent;
 	for (uint32_t i = 0; i < a->fresh; i++) {
 		struct entry *e = &a->slots[i];
-		if (!e->in_use)
-			return e;
-		if (eligible(a, e, now))
+		int64_t ready = (int64_t)e->last_used + a->cfg.recent + 1; /* when it may go */
+		if (!e->in_use) {
+			if (free_ok)
+				return e;
+		} else if (eligible(a, e, now)) {
 			keep_candidate(a, i, e->last_used);
-		else if (e->hold == 0 && e->last_used + a->cfg.recent + 1 < retry)
-			retry = e->last_used + a->cfg.recent + 1;
+		} else if (e->hold == 0 && ready < retry) {
+			retry = ready;
+		}
 	}
 	/* Only time or a release can make one eligible: no scans until then. */
 	if (a->ncand == 0)
@@ -551,19 +886,20 @@ static struct entry *scan(struct arena *a, int64_t now)
 	return next_candidate(a, now);
 }
 
-static struct entry *victim(struct arena *a, int64_t now)
+/* The slot for a new name (free_ok) or just the next name to go. */
+static struct entry *victim(struct arena *a, int64_t now, bool free_ok)
 {
 	struct entry *e = next_candidate(a, now);
 
 	if (e == NULL && now >= a->scan_after)
-		e = scan(a, now);
+		e = scan(a, now, free_ok);
 	return e;
 }
 
 /* The last hold on e went: it may be older than some candidates. */
 static void released(struct arena *a, struct entry *e)
 {
-	int64_t ready = e->last_used + a->cfg.recent + 1; /* when it may go */
+	int64_t ready = (int64_t)e->last_used + a->cfg.recent + 1; /* when it may go */
 
 	if (e->last_used < a->horizon)
 		keep_candidate(a, (uint32_t)(e - a->slots), e->last_used);
@@ -571,36 +907,74 @@ static void released(struct arena *a, struct entry *e)
 		a->scan_after = ready;
 }
 
+/* Under the lock: e's name leaves the table, and its slot is free. */
+static void evict(struct arena *a, struct entry *e)
+{
+	HASH_DELETE(hh, a->head, e);
+	e->in_use = 0;
+	/* rebuild() must never see the name's block free and e in use. */
+	atomic_signal_fence(memory_order_seq_cst);
+	name_free(a, e->name_at, name_units(e->len));
+}
+
+/*
+ * Room for a name. When fragmentation leaves none, a sweep merges the free
+ * blocks, and the least recently used names that may go give theirs up, as
+ * when the range is full.
+ */
+static bool name_room(struct arena *a, uint32_t units, int64_t now, uint32_t *at)
+{
+	struct entry *v;
+
+	for (int tries = 0;; tries++) {
+		if (name_alloc(a, units, at) || (names_sweep(a) && name_alloc(a, units, at)))
+			return true;
+		if (tries == RECLAIM_TRIES || (v = victim(a, now, false)) == NULL)
+			return false;
+		evict(a, v);
+		forget_candidates(a); /* a free slot now comes before any of them */
+	}
+}
+
+/* Under the lock: undoes taking e for a name that found no memory. */
+static enum fakedns_status no_memory(struct arena *a, bool fresh)
+{
+	if (fresh)
+		a->fresh--;
+	forget_candidates(a); /* a free slot comes before any of them */
+	return FAKEDNS_NOMEM;
+}
+
 /* Under the lock: a slot for a name that has none. */
-static enum fakedns_status insert(struct arena *a, const char *name, size_t len, int64_t now,
-				  struct entry **out)
+static enum fakedns_status insert(struct arena *a, const char *name, size_t len, unsigned hash,
+				  int64_t now, struct entry **out)
 {
 	bool fresh = a->fresh < a->cfg.nslots;
-	struct entry *e = fresh ? &a->slots[a->fresh] : victim(a, now);
+	struct entry *e = fresh ? &a->slots[a->fresh] : victim(a, now, true);
+	uint32_t at;
 
 	if (e == NULL)
 		return FAKEDNS_FULL;
-	if (fresh) {
+	if (fresh)
 		a->fresh++;
-	} else if (e->in_use) {
-		HASH_DELETE(hh, a->head, e);
-		e->in_use = 0;
-	}
+	else if (e->in_use)
+		evict(a, e);
+	if (!name_room(a, name_units(len), now, &at))
+		return no_memory(a, fresh);
 	/* The order of these stores matters to rebuild(), not to other threads. */
 	atomic_signal_fence(memory_order_seq_cst);
-	memcpy(e->name, name, len);
-	e->name[len] = '\0';
-	e->len = (uint16_t)len;
-	e->last_used = now;
+	memcpy(name_ptr(a, at), name, len);
+	e->name_at = at;
+	e->len = (uint8_t)len;
+	e->last_used = (uint32_t)now;
 	e->hold = 0;
 	atomic_signal_fence(memory_order_seq_cst);
 	e->in_use = 1;
-	if (!index_add(a, e)) {
+	if (!index_add(a, e, hash)) {
 		e->in_use = 0;
-		if (fresh)
-			a->fresh--;
-		forget_candidates(a); /* a free slot comes before any of them */
-		return FAKEDNS_NOMEM;
+		atomic_signal_fence(memory_order_seq_cst);
+		name_free(a, at, name_units(len));
+		return no_memory(a, fresh);
 	}
 	*out = e;
 	return FAKEDNS_OK;
@@ -650,20 +1024,24 @@ enum fakedns_status fakedns_lookup(const char *name, size_t len, uint32_t *slot)
 	enum fakedns_status st = FAKEDNS_OK;
 	struct arena *a;
 	struct entry *e;
+	unsigned hash;
 
 	/* Callers pass valid names; a longer one could not be stored at all. */
 	if (len < 1 || len > FAKEDNS_NAME_MAX)
 		return FAKEDNS_NOMEM;
 	a = arena_get(true);
-	if (a == NULL || !arena_lock(a))
+	if (a == NULL)
+		return FAKEDNS_NOMEM;
+	HASH_VALUE(name, len, hash); /* before the lock: it is held for less */
+	if (!arena_lock(a))
 		return FAKEDNS_NOMEM;
 	int64_t now = now_seconds();
 
-	HASH_FIND(hh, a->head, name, len, e);
+	HASH_FIND_BYHASHVALUE(hh, a->head, name, len, hash, e);
 	if (e != NULL)
-		e->last_used = now;
+		e->last_used = (uint32_t)now;
 	else
-		st = insert(a, name, len, now, &e);
+		st = insert(a, name, len, hash, now, &e);
 	if (st == FAKEDNS_OK)
 		*slot = (uint32_t)(e - a->slots);
 	arena_unlock(a);
@@ -741,9 +1119,9 @@ bool fakedns_name(uint32_t slot, char out[FAKEDNS_NAME_MAX + 1])
 
 	found = slot < a->fresh && e->in_use;
 	if (found) {
-		memcpy(out, e->name, e->len);
+		memcpy(out, name_ptr(a, e->name_at), e->len);
 		out[e->len] = '\0';
-		e->last_used = now_seconds();
+		e->last_used = (uint32_t)now_seconds();
 	}
 	arena_unlock(a);
 	return found;
@@ -770,12 +1148,26 @@ void fakedns_hold(uint32_t slot, int delta)
 
 /*
  * Test-only, declared in tests/unit/test_fakedns.c. 1: take the lock and
- * scramble the index and heap as a process dying mid-change could leave
- * them (the caller then exits holding the lock); 2: make allocation (the
- * heap's, the arena's) fail; 3: make it work again; 4: stop this process's
- * clock, or move it on 1 s.
+ * scramble the index, the heap and the name free lists as a process dying
+ * mid-change could leave them, and worse (the caller then exits holding
+ * the lock); 2: make allocation (the heap's, the arena's, a sweep's) fail;
+ * 3: make it work again; 4: stop this process's clock, or move it on 1 s;
+ * 5: give the table, if made after this, a name region of 1 KiB.
  */
 void fakedns_test_hook(int op);
+
+/* Lists that lead to names in use and an end that would hand them out again. */
+static void scramble_names(struct arena *a)
+{
+	for (uint32_t i = 0; i < a->fresh; i++) {
+		const struct entry *e = &a->slots[i];
+		if (e->in_use)
+			a->names.free[name_units(e->len)] = e->name_at;
+	}
+	a->names.bump = 0;
+	a->names.freed = false;
+}
+
 void fakedns_test_hook(int op)
 {
 	struct arena *a = op == 1 ? arena_get(true) : NULL;
@@ -784,9 +1176,12 @@ void fakedns_test_hook(int op)
 		a->head = NULL;
 		a->heap.used = a->heap.size;
 		memset(a->heap.free, 0, sizeof(a->heap.free));
+		scramble_names(a);
 	}
 	if (op == 4)
 		test_now = test_now ? test_now + 1 : 1000;
+	else if (op == 5)
+		test_name_bytes = 1024;
 	else
 		test_alloc_fails = op == 2;
 }

@@ -2,8 +2,9 @@
  * Unit tests for the fake-DNS table (DESIGN.md, "Fake DNS"): the placeholder
  * arithmetic and range checks, agreement between threads and between the
  * processes of a tree (including forks while other threads are busy),
- * recycling and holds, recovery from a process that died holding the lock,
- * and running out of arena memory without exiting.
+ * recycling and holds, names of every length and the reuse of their
+ * space, recovery from a process that died holding the lock, and running
+ * out of arena memory without exiting.
  *
  * Every test needs its own process: the table is created once per process
  * and fakedns_configure only works before that. Check's fork mode gives each
@@ -30,7 +31,13 @@
 
 /* Test-only hook in src/core/fakedns.c. */
 extern void fakedns_test_hook(int op);
-enum { HOOK_LOCK_AND_SCRAMBLE = 1, HOOK_HEAP_FAILS = 2, HOOK_HEAP_WORKS = 3, HOOK_CLOCK_TICK = 4 };
+enum {
+	HOOK_LOCK_AND_SCRAMBLE = 1,
+	HOOK_HEAP_FAILS = 2,
+	HOOK_HEAP_WORKS = 3,
+	HOOK_CLOCK_TICK = 4,
+	HOOK_SMALL_NAME_REGION = 5, /* 1 KiB: four longest names */
+};
 
 #define DEFAULT_SLOTS 131070u /* 198.18.0.0/15 */
 
@@ -65,6 +72,38 @@ static bool name_matches(uint32_t slot, const char *want)
 	char out[FAKEDNS_NAME_MAX + 1];
 
 	return fakedns_name(slot, out) && strcmp(out, want) == 0;
+}
+
+/* A name of exactly len bytes (1..FAKEDNS_NAME_MAX), distinct for each (tag, len). */
+static void name_of_len(char out[FAKEDNS_NAME_MAX + 1], int tag, int len)
+{
+	char head[32];
+	int n = snprintf(head, sizeof(head), "%d-%d.", tag, len);
+
+	for (int i = 0; i < len; i++)
+		out[i] = i < n ? head[i] : (char)('a' + (tag + i) % 26);
+	out[len] = '\0';
+}
+
+static void tick(int seconds)
+{
+	for (int i = 0; i < seconds; i++)
+		fakedns_test_hook(HOOK_CLOCK_TICK);
+}
+
+/* Every name in the table maps back to its own slot; how many there are. */
+static int names_consistent(uint32_t nslots)
+{
+	char name[FAKEDNS_NAME_MAX + 1];
+	int count = 0;
+
+	for (uint32_t slot = 0; slot < nslots; slot++) {
+		if (!fakedns_name(slot, name))
+			continue;
+		ck_assert_uint_eq(lookup_ok(name), slot);
+		count++;
+	}
+	return count;
 }
 
 static struct fakedns_options options(const char *r4, const char *r6, uint32_t max_slots,
@@ -384,6 +423,28 @@ START_TEST(test_lookup_basics)
 	fakedns_hold(UINT32_MAX, 1);
 	fakedns_hold(1000, 1);
 	ck_assert(!fakedns_name(1000, out));
+}
+END_TEST
+
+/* Names are stored by length: every length, side by side, intact. */
+START_TEST(test_name_lengths)
+{
+	static uint32_t slots[FAKEDNS_NAME_MAX + 1];
+	char name[FAKEDNS_NAME_MAX + 1];
+
+	for (int round = 0; round < 2; round++) {
+		for (int len = 1; len <= FAKEDNS_NAME_MAX; len++) {
+			name_of_len(name, round, len);
+			ck_assert_uint_eq(strlen(name), len);
+			slots[len] = lookup_ok(name);
+		}
+		for (int len = 1; len <= FAKEDNS_NAME_MAX; len++) {
+			name_of_len(name, round, len);
+			name_is(slots[len], name);
+			ck_assert_uint_eq(lookup_ok(name), slots[len]);
+		}
+	}
+	ck_assert_int_eq(names_consistent(2 * FAKEDNS_NAME_MAX), 2 * FAKEDNS_NAME_MAX);
 }
 END_TEST
 
@@ -814,6 +875,55 @@ START_TEST(test_recycle)
 }
 END_TEST
 
+/*
+ * Recycled names give their space to the next ones: in a name region of
+ * 1 KiB, thousands of names of every length come and go, each one as soon
+ * as it is no longer recent, and every lookup finds room (by evicting more
+ * of the old names when the space is fragmented).
+ */
+START_TEST(test_recycle_reuses_name_space)
+{
+	char name[FAKEDNS_NAME_MAX + 1];
+
+	log_setup(LOG_ERROR, 2, false);
+	fakedns_test_hook(HOOK_SMALL_NAME_REGION);
+	configure("198.18.0.0/28", "fd53:6b73:6679::/64", 0, 1);
+	tick(1);
+	srand(99);
+	for (int i = 0; i < 5000; i++) {
+		int len = i % 3 == 0 ? FAKEDNS_NAME_MAX : 1 + rand() % FAKEDNS_NAME_MAX;
+		name_of_len(name, i, len);
+		name_is(lookup_ok(name), name);
+		tick(2);
+	}
+	ck_assert_int_ge(names_consistent(14), 1);
+}
+END_TEST
+
+/* With the real name region, short names recycled into long ones never run out. */
+START_TEST(test_recycle_short_to_long)
+{
+	char name[FAKEDNS_NAME_MAX + 1];
+	uint32_t slots[14];
+
+	log_setup(LOG_ERROR, 2, false);
+	configure("198.18.0.0/28", "fd53:6b73:6679::/64", 0, 1);
+	tick(1);
+	for (int round = 0; round < 40; round++) {
+		int len = round % 2 ? FAKEDNS_NAME_MAX - round : 1 + round;
+		for (int i = 0; i < 14; i++) {
+			name_of_len(name, round * 14 + i, len);
+			slots[i] = lookup_ok(name);
+		}
+		for (int i = 0; i < 14; i++) {
+			name_of_len(name, round * 14 + i, len);
+			name_is(slots[i], name);
+		}
+		tick(2);
+	}
+	ck_assert_int_eq(names_consistent(14), 14);
+}
+END_TEST
 
 /*
  * Random lookups, holds, releases and clock ticks against a model of the
@@ -1009,6 +1119,7 @@ START_TEST(test_owner_died)
 		fresh[i] = lookup_ok(name);
 		ck_assert(take_slot(seen, fresh[i]));
 	}
+	names_keep_slots("old-%d.example", old, OLD_NAMES);
 	ck_assert_int_eq(log_count(logfd, "died"), 1);
 
 	/* Again, killed this time; the names added since survive too. */
@@ -1143,6 +1254,101 @@ START_TEST(test_out_of_memory)
 END_TEST
 
 /*
+ * The name region runs out: the lookup fails while every name is recent,
+ * the names there keep working, and once they may go, new names take
+ * their space.
+ */
+START_TEST(test_name_region_exhausted)
+{
+	int logfd = capture_log();
+	char name[FAKEDNS_NAME_MAX + 1];
+	uint32_t slots[4];
+
+	fakedns_test_hook(HOOK_SMALL_NAME_REGION);
+	configure("198.18.0.0/28", "fd53:6b73:6679::/64", 0, 1);
+	tick(1);
+	for (int i = 0; i < 4; i++) {
+		name_of_len(name, i, FAKEDNS_NAME_MAX);
+		slots[i] = lookup_ok(name);
+	}
+	ck_assert_int_eq(lookup_st("x"), FAKEDNS_NOMEM);
+	name_of_len(name, 4, FAKEDNS_NAME_MAX);
+	ck_assert_int_eq(lookup_st(name), FAKEDNS_NOMEM);
+	ck_assert_int_eq(log_count(logfd, "exhausted"), 2);
+	for (int i = 0; i < 4; i++) {
+		name_of_len(name, i, FAKEDNS_NAME_MAX);
+		ck_assert_uint_eq(lookup_ok(name), slots[i]);
+	}
+
+	/* Name 0 was used last: the others go first, one per long name. */
+	tick(1);
+	name_of_len(name, 0, FAKEDNS_NAME_MAX);
+	lookup_ok(name);
+	tick(1);
+	name_of_len(name, 4, FAKEDNS_NAME_MAX);
+	name_is(lookup_ok(name), name);
+	ck_assert_int_eq(names_consistent(14), 4);
+	name_of_len(name, 0, FAKEDNS_NAME_MAX);
+	ck_assert_uint_eq(lookup_ok(name), slots[0]);
+
+	/* Once they may go again, a short name evicts one more, and the rest
+	 * of its block serves others. */
+	tick(2);
+	for (int i = 0; i < 8; i++) {
+		snprintf(name, sizeof(name), "s%d", i);
+		name_is(lookup_ok(name), name);
+	}
+	ck_assert_int_eq(names_consistent(14), 3 + 8);
+	ck_assert_int_eq(log_count(logfd, "exhausted"), 2);
+}
+END_TEST
+
+/*
+ * A process dies with the name free lists leading to names in use and the
+ * region's end moved back to its start: rebuilt, new names take exactly
+ * the free space, neither overwriting a name in use nor losing any.
+ */
+START_TEST(test_owner_died_name_space)
+{
+	int logfd = capture_log();
+	char name[FAKEDNS_NAME_MAX + 1];
+	uint32_t slots[4];
+	pid_t pid;
+
+	fakedns_test_hook(HOOK_SMALL_NAME_REGION);
+	configure("198.18.0.0/28", "fd53:6b73:6679::/64", 0, 1);
+	tick(1);
+	for (int i = 0; i < 3; i++) {
+		name_of_len(name, i, FAKEDNS_NAME_MAX - i);
+		slots[i] = lookup_ok(name);
+	}
+	/* A fourth long name came and went: its block is free, and a sweep's. */
+	name_of_len(name, 3, FAKEDNS_NAME_MAX);
+	slots[3] = lookup_ok(name);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		fakedns_test_hook(HOOK_LOCK_AND_SCRAMBLE);
+		_exit(0);
+	}
+	wait_exit0(pid);
+	ck_assert_int_eq(names_consistent(14), 4);
+	ck_assert_int_eq(log_count(logfd, "died"), 1);
+
+	/* Full: nothing may go yet, and nothing in use is handed out again. */
+	ck_assert_int_eq(lookup_st("x"), FAKEDNS_NOMEM);
+	for (int i = 0; i < 4; i++) {
+		name_of_len(name, i, FAKEDNS_NAME_MAX - (i < 3 ? i : 0));
+		name_is(slots[i], name);
+	}
+	tick(2);
+	name_of_len(name, 9, FAKEDNS_NAME_MAX);
+	name_is(lookup_ok(name), name);
+	ck_assert_int_eq(names_consistent(14), 4);
+}
+END_TEST
+
+/*
  * As the library does at load, but in each test's own process (a checked
  * fixture runs after Check's fork): registered in main, it would map the
  * table in the runner before every test.
@@ -1168,6 +1374,7 @@ static Suite *fakedns_suite(void)
 	tcase_add_test(ranges, test_slot_count_v6_smaller);
 	tcase_add_test(ranges, test_slot_count_max_slots);
 	tcase_add_test(table, test_lookup_basics);
+	tcase_add_test(table, test_name_lengths);
 	tcase_add_test(table, test_many_names_fast);
 	tcase_add_test(shared, test_threads_agree);
 	tcase_add_test(shared, test_fork_shares);
@@ -1176,10 +1383,14 @@ static Suite *fakedns_suite(void)
 	tcase_add_test(shared, test_fork_handlers_nest);
 	tcase_add_test(shared, test_fork_while_hammering);
 	tcase_add_test(recycle, test_recycle);
+	tcase_add_test(recycle, test_recycle_reuses_name_space);
+	tcase_add_test(recycle, test_recycle_short_to_long);
 	tcase_add_loop_test(recycle, test_recycle_model, 0, (int)(sizeof(models) / sizeof(models[0])));
 	tcase_add_test(robust, test_owner_died);
 	tcase_add_test(robust, test_killed_while_hammering);
 	tcase_add_test(robust, test_out_of_memory);
+	tcase_add_test(robust, test_name_region_exhausted);
+	tcase_add_test(robust, test_owner_died_name_space);
 
 	TCase *all[] = { ranges, table, shared, recycle, robust };
 	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
