@@ -121,7 +121,57 @@ static void client_addr(int fd, int ctl_family, struct socks5_addr *out)
 	out->port = port > 0 ? (uint16_t)port : 0;
 }
 
-static bool ctl_alive(const struct fd_info *info)
+/*
+ * How long a control connection found alive is trusted without looking
+ * again. RFC 1928 ends an association with its TCP connection, so a dead
+ * one is noticed at the first send after this bound; datagrams sent in
+ * between go to a relay that is gone and are lost, as UDP may lose any
+ * datagram (one sent just before the proxy closed the connection is lost
+ * the same way, however often the library looks). Looking costs two
+ * system calls, more than the send itself.
+ */
+#define CTL_TRUST_MS 10
+#define CTL_SEEN_SLOTS 64
+
+/*
+ * When a control connection was last found alive, a slot per fd number
+ * modulo the size: the number + 1 in the high half of one atomic word, the
+ * low 32 bits of the time in the low half. No lock, and no thread-local
+ * storage, which every process would pay for at start. A number the
+ * program closed or replaced meanwhile is caught at the next look, at most
+ * CTL_TRUST_MS later.
+ */
+static _Atomic uint64_t ctl_seen[CTL_SEEN_SLOTS];
+
+/* The coarse clock is read in the vDSO: no system call, a few ms of resolution. */
+static uint32_t coarse_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	return (uint32_t)((uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000);
+}
+
+static _Atomic uint64_t *ctl_seen_slot(int ctl_fd)
+{
+	return &ctl_seen[(unsigned int)ctl_fd % CTL_SEEN_SLOTS];
+}
+
+static bool ctl_seen_recently(int ctl_fd, uint32_t now)
+{
+	uint64_t seen = atomic_load_explicit(ctl_seen_slot(ctl_fd), memory_order_relaxed);
+
+	return (uint32_t)(seen >> 32) == (uint32_t)ctl_fd + 1 && now - (uint32_t)seen < CTL_TRUST_MS;
+}
+
+static void ctl_seen_now(int ctl_fd, uint32_t now)
+{
+	atomic_store_explicit(ctl_seen_slot(ctl_fd), (uint64_t)((uint32_t)ctl_fd + 1) << 32 | now,
+			      memory_order_relaxed);
+}
+
+/* Whether the number is still the connection and the proxy has not ended it. */
+static bool ctl_looks_alive(const struct fd_info *info)
 {
 	struct pollfd pfd = { .fd = info->ctl_fd, .events = POLLIN };
 
@@ -129,6 +179,21 @@ static bool ctl_alive(const struct fd_info *info)
 		return false;
 	/* The proxy never speaks on a live control connection: anything is its end. */
 	return real()->poll(&pfd, 1, 0) == 0;
+}
+
+static bool ctl_alive(const struct fd_info *info)
+{
+	uint32_t now;
+
+	if (info->ctl_fd < 0)
+		return false;
+	now = coarse_now_ms();
+	if (ctl_seen_recently(info->ctl_fd, now))
+		return true;
+	if (!ctl_looks_alive(info))
+		return false;
+	ctl_seen_now(info->ctl_fd, now);
+	return true;
 }
 
 /* The relay: BND.ADDR, or the proxy's own address when unspecified. */
@@ -209,27 +274,32 @@ static void new_udp_info(struct fd_info *info)
 	info->ctl_fd = -1;
 }
 
-/* Remembers that this socket sent to a placeholder's name on a port. */
-static void note_name(struct fd_info *info, const struct target *t, sa_family_t family)
+/*
+ * Remembers that this socket sent to a placeholder's name on a port;
+ * true when that changed what the socket holds.
+ */
+static bool note_name(struct fd_info *info, const struct target *t, sa_family_t family)
 {
 	size_t free_at = FD_UDP_NAMES;
 
 	if (t->fake_slot < 0)
-		return;
+		return false;
 	for (size_t i = 0; i < FD_UDP_NAMES; i++) {
 		if (info->names[i].port == t->addr.port) {
-			if (info->names[i].slot != t->fake_slot)
-				info->names[i].slot = -1;
-			return;
+			if (info->names[i].slot == t->fake_slot || info->names[i].slot < 0)
+				return false;
+			info->names[i].slot = -1;
+			return true;
 		}
 		if (info->names[i].port == 0 && free_at == FD_UDP_NAMES)
 			free_at = i;
 	}
-	if (free_at < FD_UDP_NAMES) {
-		info->names[free_at].port = t->addr.port;
-		info->names[free_at].slot = t->fake_slot;
-		info->names[free_at].family = family;
-	}
+	if (free_at == FD_UDP_NAMES)
+		return false;
+	info->names[free_at].port = t->addr.port;
+	info->names[free_at].slot = t->fake_slot;
+	info->names[free_at].family = family;
+	return true;
 }
 
 static bool asks_gso(const struct msghdr *msg)
@@ -282,23 +352,38 @@ static ssize_t relay_send(int fd, const struct fd_info *info, const struct targe
 	return n < 0 ? -1 : n < hlen ? 0 : n - hlen;
 }
 
-static ssize_t send_to(int fd, struct fd_info *info, bool known, const struct sockaddr_storage *dst,
-		       const struct msghdr *msg, int flags)
+static int fail_to(enum failure f, const struct proxy *p, struct target *t)
 {
 	struct failure_ctx ctx;
-	struct target t;
-	const struct proxy *p = proxy_get();
 
-	if (route_is_direct(p, dst))
-		return real()->sendmsg(fd, msg, flags);
-	bool known_placeholder = target_of(dst, &t);
-	proxy_failure_ctx(p, t.display, &ctx);
+	proxy_failure_ctx(p, target_display(t), &ctx);
+	return fail(f, &ctx);
+}
+
+/* A fresh association for the socket, recorded in info. */
+static int reassociate(int fd, const struct proxy *p, struct fd_info *info, struct target *t)
+{
+	struct failure_ctx ctx;
+	enum failure f;
+
+	proxy_failure_ctx(p, target_display(t), &ctx);
+	f = associate(fd, p, info, &ctx);
+	if (f != FAIL_NONE)
+		return fail(f, &ctx);
+	ctl_seen_now(info->ctl_fd, coarse_now_ms());
+	return 0;
+}
+
+/* Why a datagram to dst cannot go through the proxy: -1 with errno set, else 0. */
+static int refuse(int fd, bool known, const struct sockaddr_storage *dst, const struct proxy *p,
+		  struct target *t, bool known_placeholder, const struct msghdr *msg)
+{
 	if (!known && !socket_is_udp(fd))
 		return refuse_not_udp(dst);
 	if (is_group_address(dst)) {
 		errno = EPERM;
 		log_msg(LOG_ERROR, "not sending to %s: multicast and broadcast cannot cross a SOCKS5 proxy",
-			target_display(&t));
+			target_display(t));
 		return -1;
 	}
 	if (asks_gso(msg)) {
@@ -306,23 +391,29 @@ static ssize_t send_to(int fd, struct fd_info *info, bool known, const struct so
 		return -1;
 	}
 	if (!known_placeholder)
-		return fail(FAIL_UNKNOWN_PLACEHOLDER, &ctx);
-	if (p->unusable != FAIL_NONE) {
-		target_display(&t);
-		return fail(p->unusable, &ctx);
-	}
+		return fail_to(FAIL_UNKNOWN_PLACEHOLDER, p, t);
+	if (p->unusable != FAIL_NONE)
+		return fail_to(p->unusable, p, t);
+	return 0;
+}
+
+static ssize_t send_to(int fd, struct fd_info *info, bool known, const struct sockaddr_storage *dst,
+		       const struct msghdr *msg, int flags)
+{
+	struct target t;
+	const struct proxy *p = proxy_get();
+
+	if (route_is_direct(p, dst))
+		return real()->sendmsg(fd, msg, flags);
+	bool known_placeholder = target_of(dst, &t);
+	if (refuse(fd, known, dst, p, &t, known_placeholder, msg) < 0)
+		return -1;
 	if (!known)
 		new_udp_info(info);
 	bool fresh = !ctl_alive(info);
-	if (fresh) {
-		target_display(&t); /* ctx.dest, for the association's lines */
-		enum failure f = associate(fd, p, info, &ctx);
-		if (f != FAIL_NONE)
-			return fail(f, &ctx);
-	}
-	struct fd_info before = *info;
-	note_name(info, &t, dst->ss_family);
-	if (fresh || memcmp(&before.names, &info->names, sizeof(info->names)) != 0)
+	if (fresh && reassociate(fd, p, info, &t) < 0)
+		return -1;
+	if (note_name(info, &t, dst->ss_family) || fresh)
 		fdtable_set(fd, info);
 	return relay_send(fd, info, &t, msg, flags);
 }
@@ -442,19 +533,40 @@ static void reply_source(const struct fd_info *info, const struct socks5_addr *a
 	}
 }
 
-static void report_source(int fd, const struct sockaddr_storage *src, struct msghdr *msg)
+/* src as the socket's family (the kernel's source address's) writes it. */
+static void report_source(sa_family_t family, const struct sockaddr_storage *src, struct msghdr *msg)
 {
 	struct sockaddr_storage out;
-	socklen_t full = addr_in_family(src, socket_family(fd), &out);
+	socklen_t full;
 
 	if (msg->msg_name == NULL)
 		return;
+	full = addr_in_family(src, family, &out);
 	if (full == 0) {
 		out = *src;
 		full = addr_len(src);
 	}
 	memcpy(msg->msg_name, &out, msg->msg_namelen < full ? msg->msg_namelen : full);
 	msg->msg_namelen = full;
+}
+
+/* The responder is a loopback socket: other sources need not take its lock. */
+static bool from_responder(const struct sockaddr_storage *src)
+{
+	bool loopback = src->ss_family == AF_INET
+				? ((const struct sockaddr_in *)src)->sin_addr.s_addr == htonl(INADDR_LOOPBACK)
+				: IN6_IS_ADDR_LOOPBACK(&((const struct sockaddr_in6 *)src)->sin6_addr);
+
+	return loopback && dns_from_responder(src);
+}
+
+/* A DNS answer of the library's is reported from the nameserver asked. */
+static bool as_responder(const struct fd_info *info, struct sockaddr_storage *src)
+{
+	if (!from_responder(src))
+		return false;
+	*src = info->dns_ns.ss_family != 0 ? info->dns_ns : info->peer;
+	return true;
 }
 
 /*
@@ -480,10 +592,153 @@ static ssize_t recv_plain(int fd, const struct fd_info *info, struct msghdr *msg
 		msg->msg_namelen = in.msg_namelen;
 		return n;
 	}
-	if (dns_from_responder(&src))
-		src = info->dns_ns.ss_family != 0 ? info->dns_ns : info->peer;
-	report_source(fd, &src, msg);
+	as_responder(info, &src);
+	report_source(from.ss_family, &src, msg);
 	return n;
+}
+
+/*
+ * A datagram on a relayed socket, received in one call: the relay's header
+ * into a buffer of its own, sized for the header the relay sent last, so
+ * that the payload lands in place in the application's buffers; a spill
+ * buffer after those takes what a longer header pushes past their end.
+ * The datagram's bytes are the sequence head ++ application ++ spill.
+ */
+struct arrival {
+	struct iovec iov[IOV_MAX_HERE + 2];
+	struct msghdr in;
+	struct sockaddr_storage from;
+	uint8_t head[SOCKS5_MAX_MSG];
+	uint8_t spill[SOCKS5_MAX_MSG];
+	size_t head_len; /* head's bytes in the sequence */
+	size_t room;     /* the application's buffers' bytes */
+	size_t len;      /* the datagram's, however many were stored */
+};
+
+/* Header bytes of the relay's last datagram: RSV, FRAG, ATYP 1, IPv4, port at first. */
+static _Atomic size_t expected_header = 3 + 1 + 4 + 2;
+
+static size_t min_size(size_t a, size_t b)
+{
+	return a < b ? a : b;
+}
+
+/* Where byte off of the sequence is, with *left bytes after it in its buffer. */
+static uint8_t *seq_at(const struct iovec *v, size_t n, size_t off, size_t *left)
+{
+	for (size_t i = 0; i < n; off -= v[i].iov_len, i++)
+		if (off < v[i].iov_len) {
+			*left = v[i].iov_len - off;
+			return (uint8_t *)v[i].iov_base + off;
+		}
+	*left = 0;
+	return NULL;
+}
+
+/* Where the sequence's bytes before end stop, with *left of them in that buffer (end > 0). */
+static uint8_t *seq_end(const struct iovec *v, size_t n, size_t end, size_t *left)
+{
+	for (size_t i = 0; i < n; end -= v[i].iov_len, i++)
+		if (end <= v[i].iov_len) {
+			*left = end;
+			return (uint8_t *)v[i].iov_base + end;
+		}
+	*left = 0;
+	return NULL;
+}
+
+/* memmove() within the sequence, buffer by buffer; both ranges lie inside it. */
+static void seq_move(const struct iovec *v, size_t n, size_t to, size_t from, size_t len)
+{
+	while (len > 0) {
+		size_t a, b, chunk;
+		if (to < from) {
+			uint8_t *d = seq_at(v, n, to, &a), *s = seq_at(v, n, from, &b);
+			chunk = min_size(min_size(a, b), len);
+			memmove(d, s, chunk);
+			to += chunk;
+			from += chunk;
+		} else {
+			uint8_t *d = seq_end(v, n, to + len, &a), *s = seq_end(v, n, from + len, &b);
+			chunk = min_size(min_size(a, b), len);
+			memmove(d - chunk, s - chunk, chunk);
+		}
+		len -= chunk;
+	}
+}
+
+/* The sequence's first bytes, as many as out holds or were stored. */
+static size_t seq_copy_out(const struct arrival *a, uint8_t *out, size_t cap)
+{
+	size_t stored = min_size(a->len, a->head_len + a->room + sizeof(a->spill));
+	size_t want = min_size(stored, cap);
+
+	for (size_t done = 0, left; done < want; done += left) {
+		const uint8_t *s = seq_at(a->iov, a->in.msg_iovlen, done, &left);
+		left = min_size(left, want - done);
+		memcpy(out + done, s, left);
+	}
+	return want;
+}
+
+/* The datagram's full length in a->len (MSG_TRUNC asked of the kernel). */
+static bool arrival_receive(int fd, const struct msghdr *msg, int flags, struct arrival *a)
+{
+	size_t n = msg->msg_iovlen;
+	ssize_t got;
+
+	if (n > IOV_MAX_HERE) {
+		errno = EMSGSIZE;
+		return false;
+	}
+	a->head_len = atomic_load_explicit(&expected_header, memory_order_relaxed);
+	a->room = 0;
+	a->iov[0] = (struct iovec){ .iov_base = a->head, .iov_len = a->head_len };
+	for (size_t i = 0; i < n; i++) {
+		a->iov[i + 1] = msg->msg_iov[i];
+		a->room += msg->msg_iov[i].iov_len;
+	}
+	a->iov[n + 1] = (struct iovec){ .iov_base = a->spill, .iov_len = sizeof(a->spill) };
+	a->in = *msg;
+	a->in.msg_iov = a->iov;
+	a->in.msg_iovlen = n + 2;
+	a->from.ss_family = AF_UNSPEC;
+	a->in.msg_name = &a->from;
+	a->in.msg_namelen = sizeof(a->from);
+	got = real()->recvmsg(fd, &a->in, flags | MSG_TRUNC);
+	if (got < 0)
+		return false;
+	a->len = (size_t)got;
+	return true;
+}
+
+/* The relay's header: its length, or -1 for a datagram to drop. */
+static int arrival_header(const struct arrival *a, struct socks5_addr *addr)
+{
+	uint8_t hdr[SOCKS5_MAX_MSG];
+	uint8_t frag;
+	int hlen = socks5_decode_udp_header(a->head, min_size(a->len, a->head_len), &frag, addr);
+
+	if (hlen == SOCKS5_ERR_SHORT && a->len > a->head_len)
+		hlen = socks5_decode_udp_header(hdr, seq_copy_out(a, hdr, sizeof(hdr)), &frag, addr);
+	return hlen < 0 || frag != 0 ? -1 : hlen;
+}
+
+/*
+ * The payload, from byte off of the sequence, moved to the start of the
+ * application's buffers; the count, the flags and the control data as a
+ * recvmsg() of the payload alone would give them.
+ */
+static ssize_t arrival_deliver(struct arrival *a, size_t off, struct msghdr *msg, int flags)
+{
+	size_t payload = a->len - off;
+	size_t copied = min_size(payload, a->room);
+
+	if (off != a->head_len)
+		seq_move(a->iov, a->in.msg_iovlen, a->head_len, off, copied);
+	msg->msg_flags = (a->in.msg_flags & ~MSG_TRUNC) | (payload > a->room ? MSG_TRUNC : 0);
+	msg->msg_controllen = a->in.msg_controllen;
+	return (ssize_t)((flags & MSG_TRUNC) ? payload : copied);
 }
 
 static void drop_one(int fd, int flags)
@@ -493,63 +748,62 @@ static void drop_one(int fd, int flags)
 	real()->recv(fd, &byte, sizeof(byte), flags & MSG_DONTWAIT);
 }
 
+/* A datagram from the relay: -1 to drop it, else what the call returns. */
+static ssize_t from_relay(const struct fd_info *info, struct arrival *a, struct msghdr *msg, int flags)
+{
+	struct socks5_addr addr;
+	struct sockaddr_storage src;
+	int hlen = arrival_header(a, &addr);
+
+	if (hlen < 0)
+		return -1;
+	atomic_store_explicit(&expected_header, (size_t)hlen, memory_order_relaxed);
+	reply_source(info, &addr, &src);
+	report_source(a->from.ss_family, &src, msg);
+	return arrival_deliver(a, (size_t)hlen, msg, flags);
+}
+
+/* A datagram not from the relay: as it came when from a direct source, else -1 to drop it. */
+static ssize_t from_elsewhere(const struct fd_info *info, struct arrival *a, struct msghdr *msg, int flags)
+{
+	struct sockaddr_storage src;
+
+	if (!addr_normalize((struct sockaddr *)&a->from, a->in.msg_namelen, &src))
+		return -1;
+	if (!as_responder(info, &src) && !route_is_direct(proxy_get(), &src))
+		return -1;
+	report_source(a->from.ss_family, &src, msg);
+	return arrival_deliver(a, 0, msg, flags);
+}
+
 /*
- * Peeks at the header first, then receives header and payload in one
- * call with the header in its own buffer: the payload lands straight in
- * the application's buffers, and MSG_PEEK, MSG_TRUNC and the kernel's
- * msg_flags keep their meaning.
+ * One recvmsg per datagram: MSG_PEEK, MSG_TRUNC and the kernel's msg_flags
+ * keep their meaning; datagrams neither from the relay nor from a direct
+ * source (nor from the library's DNS responder) are dropped, after being
+ * received into the application's buffers past what the call returns. The
+ * relay is kept in the socket's family, the one the kernel reports
+ * sources in.
  */
 ssize_t udp_recvmsg(int fd, struct msghdr *msg, int flags)
 {
 	struct fd_info info;
-	const struct proxy *p;
 
 	if (!fdtable_get(fd, &info) || info.kind != FD_UDP)
 		return real()->recvmsg(fd, msg, flags);
 	if (info.ctl_fd < 0)
 		return recv_plain(fd, &info, msg, flags);
-	p = proxy_get();
 	for (;;) {
-		uint8_t hdr[SOCKS5_MAX_MSG];
-		struct sockaddr_storage from, src;
-		socklen_t fromlen = sizeof(from);
-		struct socks5_addr a;
-		uint8_t frag;
-		ssize_t n = real()->recvfrom(fd, hdr, sizeof(hdr), MSG_PEEK | (flags & MSG_DONTWAIT),
-					     (struct sockaddr *)&from, &fromlen);
-		if (n < 0)
+		struct arrival a;
+		ssize_t n;
+
+		if (!arrival_receive(fd, msg, flags, &a))
 			return -1;
-		if (!addr_normalize((struct sockaddr *)&from, fromlen, &src)) {
+		n = addr_equal(&a.from, &info.relay) ? from_relay(&info, &a, msg, flags)
+						     : from_elsewhere(&info, &a, msg, flags);
+		if (n >= 0)
+			return n;
+		if (flags & MSG_PEEK)
 			drop_one(fd, flags);
-			continue;
-		}
-		struct sockaddr_storage relay;
-		addr_normalize((struct sockaddr *)&info.relay, addr_len(&info.relay), &relay);
-		if (!addr_equal(&src, &relay)) {
-			if (route_is_direct(p, &src) || dns_from_responder(&src))
-				return recv_plain(fd, &info, msg, flags);
-			drop_one(fd, flags);
-			continue;
-		}
-		int hlen = socks5_decode_udp_header(hdr, (size_t)n, &frag, &a);
-		if (hlen < 0 || frag != 0) {
-			drop_one(fd, flags);
-			continue;
-		}
-		struct iovec iov[IOV_MAX_HERE + 1];
-		struct msghdr in;
-		if (!with_header(&in, iov, msg, hdr, (size_t)hlen))
-			return -1;
-		in.msg_name = NULL;
-		in.msg_namelen = 0;
-		n = real()->recvmsg(fd, &in, flags);
-		if (n < 0)
-			return -1;
-		msg->msg_flags = in.msg_flags;
-		msg->msg_controllen = in.msg_controllen;
-		reply_source(&info, &a, &src);
-		report_source(fd, &src, msg);
-		return n < hlen ? 0 : n - hlen;
 	}
 }
 
