@@ -39,7 +39,7 @@ for line in open(args.raw):
     if sec == "verify":
         verify[(cont, rnd, meas)] = status
         continue
-    kv = {"_status": status}
+    kv = {"_status": status, "_round": rnd}
     for tok in rest.split():
         if "=" in tok:
             k, v = tok.split("=", 1)
@@ -87,6 +87,29 @@ def ratio(a, b):
     return f"{a / b:.2f}×"
 
 
+def paired_ratio(sec, meas, a, b, key):
+    """Median over rounds of a ÷ b measured back to back in the same round:
+    drift between rounds cancels out. None unless both are ranked."""
+    if status(sec, meas, a) != "ok" or status(sec, meas, b) != "ok":
+        return None
+    def by_round(c):
+        out = {}
+        for kv in rows.get((sec, meas, c), []):
+            try:
+                out[kv["_round"]] = float(kv[key])
+            except (KeyError, ValueError):
+                pass
+        return out
+    ra, rb = by_round(a), by_round(b)
+    vals = [ra[r] / rb[r] for r in ra if r in rb and rb[r] != 0]
+    return statistics.median(vals) if vals else None
+
+
+def pratio(sec, meas, a, b, key):
+    v = paired_ratio(sec, meas, a, b, key)
+    return "—" if v is None else f"{v:.2f}×"
+
+
 def cell(sec, meas, cont, key, digits=None):
     st = status(sec, meas, cont)
     v = med(sec, meas, cont, key)
@@ -119,7 +142,8 @@ w(f"Machine: {platform.node()}, {cpu}, {os.cpu_count()} CPUs, Linux {platform.re
   f"{platform.libc_ver()[0]} {platform.libc_ver()[1]}. Shared and noisy: compare ratios measured "
   f"side by side, not absolute figures.")
 w(f"Rounds: {args.rounds} (interleaved: every contender in turn, then the next round), "
-  f"{args.seconds} s per timed measurement, medians shown. Reproduce: `make bench` "
+  f"{args.seconds} s per timed measurement, medians shown; a ratio is the median of the rounds' ratios "
+  f"(each round runs the contenders back to back, so drift between rounds cancels out). Reproduce: `make bench` "
   f"(BENCH_ROUNDS, BENCH_SECONDS), as root, after `scripts/install-deps.sh` and "
   f"`scripts/install-bench-deps.sh`.")
 w("")
@@ -184,11 +208,8 @@ S("|---" * (len(cols) + 5) + "|")
 
 def srow(label, sec, meas, key, target="", digits=None, lower_better=False):
     cells = [cell(sec, meas, c, key, digits) for c in cols]
-    s = ranked(sec, meas, "socksify", key)
-    n = ranked(sec, meas, "native", key)
-    p = ranked(sec, meas, "proxychains", key)
-    dd = ranked(sec, meas, "direct", key)
-    S(f"| {label} | " + " | ".join(cells) + f" | {ratio(s, dd)} | {ratio(s, n)} | {ratio(s, p)} | {target} |")
+    r = [pratio(sec, meas, "socksify", c, key) for c in ("direct", "native", "proxychains")]
+    S(f"| {label} | " + " | ".join(cells) + f" | {r[0]} | {r[1]} | {r[2]} | {target} |")
 
 
 for px, pl in (("dn", "danted"), ("ms", "microsocks")):
