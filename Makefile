@@ -59,7 +59,7 @@ FORCE:
 $(CLI): $(CLI_OBJ) $(B)/libcore.a
 	$(CC) -pthread $(ALL_CFLAGS) -o $@ $(CLI_OBJ) $(B)/libcore.a -ldl
 
-$(B)/tests/%: tests/unit/%.c tests/unit/wire.h $(B)/libcore.a
+$(B)/tests/%: tests/unit/%.c tests/unit/wire.h tests/unit/suite.h $(B)/libcore.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CHECK_CFLAGS) $(ALL_CFLAGS) -o $@ $< $(B)/libcore.a $(CHECK_LIBS) -ldl
 

@@ -529,9 +529,9 @@ fake_fails() {
 	assert_line --partial "DNS: other record types: none: MX/TXT/... are refused (dns_upstream)"
 
 	SOCKSIFY_DNS_INTERCEPT=off SOCKSIFY_DNS_UPSTREAM=203.0.113.53 SOCKSIFY_FAKE_IPV6=off \
-		SOCKSIFY_FAKE_RANGE=10.99.0.0/16 SOCKSIFY_DIRECT_HOSTS='*.corp.test' chk_fake --check
+		SOCKSIFY_FAKE_RANGE=203.0.113.0/24 SOCKSIFY_DIRECT_HOSTS='*.corp.test' chk_fake --check
 	assert_success
-	assert_line --partial "DNS: names get placeholders from 10.99.0.0/16 (fake_ipv6 off), the proxy resolves them"
+	assert_line --partial "DNS: names get placeholders from 203.0.113.0/24 (fake_ipv6 off), the proxy resolves them"
 	assert_line --partial "DNS: names matching direct_hosts are resolved here and reached directly: *.corp.test"
 	assert_line --partial "DNS: programs' own queries: not intercepted (dns_intercept off)"
 	assert_line --partial "DNS: other record types: through the proxy to 203.0.113.53:53 (dns_upstream), by UDP or, when the proxy refuses UDP, by DNS over TCP"

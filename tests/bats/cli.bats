@@ -156,7 +156,7 @@ CURL=(curl -q -sS --max-time 10)
 	assert_output --regexp '^socksify: SOCKSIFY_TIMEOUT: .+'
 	run --separate-stderr sx -p "$DEAD_PROXY" -t 0 true
 	assert_failure 2
-	run --separate-stderr sx -p "$DEAD_PROXY" -d 10.0.0.0/33 true
+	run --separate-stderr sx -p "$DEAD_PROXY" -d 198.51.100.0/33 true
 	assert_failure 2
 	use_stderr
 	assert_output --regexp '^socksify: SOCKSIFY_DIRECT: .+'

@@ -126,14 +126,14 @@ same_output() {
 	local pw="$BATS_TEST_TMPDIR/pw" want
 	(umask 077 && printf 'secret\n' >"$pw")
 	SOCKSIFY_FAKE_IPV6=off run --separate-stderr "$SOCKSIFY" -p "$DEAD_PROXY" -u alice \
-		--password-file pw -d 10.0.0.0/8,::1 -t 5 --export
+		--password-file pw -d 203.0.113.0/24,::1 -t 5 --export
 	assert_success
 	assert_equal "$stderr" ""
 	want=$(printf '%s\n' \
 		"export SOCKSIFY_PROXY='$DEAD_PROXY'" \
 		"export SOCKSIFY_USER='alice'" \
 		"export SOCKSIFY_PASSWORD_FILE='$(realpath "$pw")'" \
-		"export SOCKSIFY_DIRECT='10.0.0.0/8,::1'" \
+		"export SOCKSIFY_DIRECT='203.0.113.0/24,::1'" \
 		"export SOCKSIFY_TIMEOUT='5'" \
 		"if [ -r '$LIB' ]; then" \
 		"	case \" \${LD_PRELOAD-} \" in" \
@@ -148,7 +148,7 @@ same_output() {
 	# options may come before or after shell-init
 	want=$output
 	run --separate-stderr "$SOCKSIFY" -p "$DEAD_PROXY" -u alice shell-init \
-		--password-file pw -d 10.0.0.0/8,::1 -t 5
+		--password-file pw -d 203.0.113.0/24,::1 -t 5
 	assert_success
 	assert_output "$want"
 

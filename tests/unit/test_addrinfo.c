@@ -15,6 +15,8 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "suite.h"
+
 /* The text glibc parses; the family and bytes the builder is given for it. */
 static const struct {
 	const char *text;
@@ -170,16 +172,10 @@ int main(void)
 {
 	Suite *s = suite_create("addrinfo");
 	TCase *tc = tcase_create("addrinfo");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_loop_test(tc, test_same_as_glibc, 0, (int)CASES);
 	tcase_add_test(tc, test_addrconfig_ignored);
 	tcase_add_loop_test(tc, test_refused, 0, (int)N(refused));
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return run_suite(s, CK_FORK_GETENV);
 }

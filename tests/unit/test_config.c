@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "suite.h"
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 #define SECRET "hunter2-s3cr3t"
@@ -201,14 +202,14 @@ static const struct set_case {
 	{ "password_file", "", false, F_NONE, NULL, 0 },
 
 	{ "direct", "none", true, F_DIRECT, NULL, 0 },
-	{ "direct", "10.0.0.0/8", true, F_DIRECT, NULL, 1 },
-	{ "direct", "10.0.0.0/8, ::1 ,\t198.51.100.7", true, F_DIRECT, NULL, 3 },
+	{ "direct", "198.0.0.0/8", true, F_DIRECT, NULL, 1 },
+	{ "direct", "198.0.0.0/8, ::1 ,\t198.51.100.7", true, F_DIRECT, NULL, 3 },
 	{ "direct", "[2001:db8::]/32,::ffff:0:0/96", true, F_DIRECT, NULL, 2 },
 	{ "direct", "", false, F_NONE, NULL, 0 },
-	{ "direct", "10.0.0.0/33", false, F_NONE, NULL, 0 },
-	{ "direct", "10.0.0.0/8,,::1", false, F_NONE, NULL, 0 },
+	{ "direct", "198.0.0.0/33", false, F_NONE, NULL, 0 },
+	{ "direct", "198.0.0.0/8,,::1", false, F_NONE, NULL, 0 },
 	{ "direct", "example.test", false, F_NONE, NULL, 0 },
-	{ "direct", "NONE,10.0.0.0/8", false, F_NONE, NULL, 0 },
+	{ "direct", "NONE,198.0.0.0/8", false, F_NONE, NULL, 0 },
 
 	{ "timeout", "2.5", true, F_TIMEOUT, NULL, 2500 },
 	{ "timeout", "10", true, F_TIMEOUT, NULL, 10000 },
@@ -378,10 +379,10 @@ START_TEST(test_direct_list)
 	ck_assert_uint_eq(cfg.direct[1].prefix, 32);
 
 	for (int i = 0; i < CONFIG_MAX_DIRECT; i++)
-		n += (size_t)snprintf(list + n, sizeof(list) - n, "%s10.0.%d.0/24", i ? "," : "", i);
+		n += (size_t)snprintf(list + n, sizeof(list) - n, "%s198.51.%d.0/24", i ? "," : "", i);
 	ck_assert(config_set(&cfg, "direct", list, "x"));
 	ck_assert_uint_eq(cfg.ndirect, CONFIG_MAX_DIRECT);
-	snprintf(list + n, sizeof(list) - n, ",10.1.0.0/24");
+	snprintf(list + n, sizeof(list) - n, ",203.0.113.0/24");
 	ck_assert(!config_set(&cfg, "direct", list, "x"));
 	ck_assert_ptr_nonnull(strstr(cfg.error, "too many"));
 }
@@ -833,7 +834,7 @@ static const struct env_error_case {
 	{ "SOCKSIFY_PASSWORD", SECRET "*300" },
 	{ "SOCKSIFY_PASSWORD_FILE", "@pw_long" },
 	{ "SOCKSIFY_PASSWORD_FILE", "@no_such_file" },
-	{ "SOCKSIFY_DIRECT", "10.0.0.0/99" },
+	{ "SOCKSIFY_DIRECT", "198.51.100.0/99" },
 	{ "SOCKSIFY_TIMEOUT", "abc" },
 	{ "SOCKSIFY_LOG", "loud" },
 };
@@ -902,8 +903,7 @@ static Suite *config_suite(void)
 
 int main(void)
 {
-	SRunner *sr;
-	int failed;
+	int rc;
 
 	snprintf(tmp, sizeof(tmp), "%s/socksify-test-config.XXXXXX",
 		 getenv("TMPDIR") && getenv("TMPDIR")[0] == '/' ? getenv("TMPDIR") : "/tmp");
@@ -911,10 +911,7 @@ int main(void)
 		perror("mkdtemp");
 		return EXIT_FAILURE;
 	}
-	sr = srunner_create(config_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
+	rc = run_suite(config_suite(), CK_FORK_GETENV);
 	nftw(tmp, remove_one, 16, FTW_DEPTH | FTW_PHYS);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return rc;
 }

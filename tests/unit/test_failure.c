@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "suite.h"
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 #define LINE_MAX_TEST 1024
@@ -353,11 +354,5 @@ static Suite *failure_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(failure_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return run_suite(failure_suite(), CK_FORK_GETENV);
 }

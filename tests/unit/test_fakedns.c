@@ -28,6 +28,7 @@
 
 #include "addr.h"
 #include "log.h"
+#include "suite.h"
 
 /* Test-only hook in src/core/fakedns.c. */
 extern void fakedns_test_hook(int op);
@@ -193,6 +194,27 @@ static void wait_exit0(pid_t pid)
 		      (int)pid, status);
 }
 
+/* A child takes the table's lock, scrambles it, and exits or is killed holding it. */
+static void die_holding_lock(bool killed)
+{
+	pid_t pid = fork();
+	int status;
+
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		fakedns_test_hook(HOOK_LOCK_AND_SCRAMBLE);
+		if (killed)
+			raise(SIGKILL);
+		_exit(0);
+	}
+	if (!killed) {
+		wait_exit0(pid);
+		return;
+	}
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+}
+
 /* Log lines go to a memory file the test reads back. */
 static int capture_log(void)
 {
@@ -264,7 +286,7 @@ START_TEST(test_default_ranges)
 	ck_assert(!in_range("198.20.0.0"));
 	ck_assert(!in_range("fd53:6b73:6678:ffff:ffff:ffff:ffff:ffff"));
 	ck_assert(!in_range("fd53:6b73:667a::"));
-	ck_assert(!in_range("10.0.0.1"));
+	ck_assert(!in_range("203.0.113.1"));
 	ck_assert(!in_range("2001:db8::1"));
 	ck_assert(!in_range("::c612:1")); /* 198.18.0.1 in the low bits of IPv6 */
 
@@ -287,38 +309,38 @@ END_TEST
 START_TEST(test_smallest_ranges)
 {
 	int logfd = capture_log();
-	struct fakedns_options later = options("10.0.0.0/8", "fd00::/8", 0, 0);
+	struct fakedns_options later = options("198.0.0.0/8", "fd00::/8", 0, 0);
 
-	configure("10.99.0.0/30", "fd00:99::/126", 0, 0);
-	addr4_is(0, "10.99.0.1");
-	addr4_is(1, "10.99.0.2");
+	configure("203.0.113.0/30", "fd00:99::/126", 0, 0);
+	addr4_is(0, "203.0.113.1");
+	addr4_is(1, "203.0.113.2");
 	addr6_is(0, "fd00:99::1");
 	addr6_is(1, "fd00:99::2");
-	ck_assert_uint_eq(slot_of("10.99.0.2"), 1);
+	ck_assert_uint_eq(slot_of("203.0.113.2"), 1);
 	ck_assert_uint_eq(slot_of("fd00:99::2"), 1);
-	ck_assert_uint_ge(slot_of("10.99.0.3"), 2);
+	ck_assert_uint_ge(slot_of("203.0.113.3"), 2);
 	ck_assert_uint_ge(slot_of("fd00:99::3"), 2);
-	ck_assert(!in_range("10.99.0.4"));
+	ck_assert(!in_range("203.0.113.4"));
 	ck_assert(!in_range("fd00:99::4"));
 
 	/* Nothing yet uses the table: configuring again still works. */
-	configure("10.99.0.0/30", "fd00:99::/126", 0, 0);
+	configure("203.0.113.0/30", "fd00:99::/126", 0, 0);
 	ck_assert_uint_ne(lookup_ok("a.example"), lookup_ok("b.example"));
 	ck_assert_int_eq(lookup_st("c.example"), FAKEDNS_FULL);
 	ck_assert_int_eq(log_count(logfd, "all 2 placeholder"), 1);
 	ck_assert(!fakedns_configure(&later));
-	addr4_is(0, "10.99.0.1");
-	ck_assert(!in_range("10.1.2.3"));
-	name_is(slot_of("10.99.0.1"), "a.example");
+	addr4_is(0, "203.0.113.1");
+	ck_assert(!in_range("198.51.100.3"));
+	name_is(slot_of("203.0.113.1"), "a.example");
 }
 END_TEST
 
 START_TEST(test_configure_rejects)
 {
 	static const char *const bad[][2] = {
-		{ "10.0.0.0/31", "fd00::/64" },     { "10.0.0.1/32", "fd00::/64" },
-		{ "10.0.0.0/8", "fd00::/127" },     { "10.0.0.0/8", "fd00::1/128" },
-		{ "fd00::/64", "10.0.0.0/8" },      { "10.0.0.0/8", "10.0.0.0/8" },
+		{ "203.0.113.0/31", "fd00::/64" }, { "203.0.113.1/32", "fd00::/64" },
+		{ "198.0.0.0/8", "fd00::/127" },    { "198.0.0.0/8", "fd00::1/128" },
+		{ "fd00::/64", "198.0.0.0/8" },     { "198.0.0.0/8", "198.0.0.0/8" },
 		{ "fd00::/64", "fd00::/64" },
 	};
 
@@ -336,13 +358,13 @@ END_TEST
 /* Host bits are ignored; a /112 puts prefix bits in the low 32 bits. */
 START_TEST(test_host_bits_and_narrow_v6)
 {
-	configure("10.1.2.3/24", "fd00::1:2:3/112", 0, 0);
-	addr4_is(0, "10.1.2.1");
-	addr4_is(253, "10.1.2.254");
+	configure("203.0.113.3/24", "fd00::1:2:3/112", 0, 0);
+	addr4_is(0, "203.0.113.1");
+	addr4_is(253, "203.0.113.254");
 	addr6_is(0, "fd00::1:2:1");
 	addr6_is(253, "fd00::1:2:fe");
 	ck_assert_uint_eq(slot_of("fd00::1:2:fe"), 253);
-	ck_assert_uint_eq(slot_of("10.1.2.254"), 253);
+	ck_assert_uint_eq(slot_of("203.0.113.254"), 253);
 	ck_assert_uint_ge(slot_of("fd00::1:2:ffff"), 254);
 	ck_assert(!in_range("fd00::1:3:1"));
 	ck_assert(!in_range("fd00::1:1:ffff"));
@@ -368,7 +390,7 @@ static void fill_check(uint32_t want)
 START_TEST(test_slot_count_v6_smaller)
 {
 	log_setup(LOG_ERROR, 2, false);
-	configure("10.0.0.0/16", "fd00::/120", 0, 0);
+	configure("198.51.0.0/16", "fd00::/120", 0, 0);
 	fill_check(254);
 }
 END_TEST
@@ -1098,21 +1120,13 @@ START_TEST(test_owner_died)
 	uint32_t old[OLD_NAMES], fresh[OLD_NAMES];
 	uint8_t *seen = calloc(DEFAULT_SLOTS / 8 + 1, 1);
 	char name[64];
-	int status;
-	pid_t pid;
 
 	for (int i = 0; i < OLD_NAMES; i++) {
 		snprintf(name, sizeof(name), "old-%d.example", i);
 		old[i] = lookup_ok(name);
 		ck_assert(take_slot(seen, old[i]));
 	}
-	pid = fork();
-	ck_assert_int_ge(pid, 0);
-	if (pid == 0) {
-		fakedns_test_hook(HOOK_LOCK_AND_SCRAMBLE);
-		_exit(0);
-	}
-	wait_exit0(pid);
+	die_holding_lock(false);
 	names_keep_slots("old-%d.example", old, OLD_NAMES);
 	for (int i = 0; i < OLD_NAMES; i++) {
 		snprintf(name, sizeof(name), "new-%d.example", i);
@@ -1123,15 +1137,7 @@ START_TEST(test_owner_died)
 	ck_assert_int_eq(log_count(logfd, "died"), 1);
 
 	/* Again, killed this time; the names added since survive too. */
-	pid = fork();
-	ck_assert_int_ge(pid, 0);
-	if (pid == 0) {
-		fakedns_test_hook(HOOK_LOCK_AND_SCRAMBLE);
-		raise(SIGKILL);
-		_exit(1);
-	}
-	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
-	ck_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+	die_holding_lock(true);
 	names_keep_slots("old-%d.example", old, OLD_NAMES);
 	names_keep_slots("new-%d.example", fresh, OLD_NAMES);
 	ck_assert(take_slot(seen, lookup_ok("after.example")));
@@ -1313,7 +1319,6 @@ START_TEST(test_owner_died_name_space)
 	int logfd = capture_log();
 	char name[FAKEDNS_NAME_MAX + 1];
 	uint32_t slots[4];
-	pid_t pid;
 
 	fakedns_test_hook(HOOK_SMALL_NAME_REGION);
 	configure("198.18.0.0/28", "fd53:6b73:6679::/64", 0, 1);
@@ -1325,13 +1330,7 @@ START_TEST(test_owner_died_name_space)
 	/* A fourth long name came and went: its block is free, and a sweep's. */
 	name_of_len(name, 3, FAKEDNS_NAME_MAX);
 	slots[3] = lookup_ok(name);
-	pid = fork();
-	ck_assert_int_ge(pid, 0);
-	if (pid == 0) {
-		fakedns_test_hook(HOOK_LOCK_AND_SCRAMBLE);
-		_exit(0);
-	}
-	wait_exit0(pid);
+	die_holding_lock(false);
 	ck_assert_int_eq(names_consistent(14), 4);
 	ck_assert_int_eq(log_count(logfd, "died"), 1);
 
@@ -1403,13 +1402,6 @@ static Suite *fakedns_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(fakedns_suite());
-	int failed;
-
 	/* Each test needs a fresh process (see the top of this file). */
-	srunner_set_fork_status(sr, CK_FORK);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return run_suite(fakedns_suite(), CK_FORK);
 }

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "file.h"
+#include "suite.h"
 
 static char path[64];
 
@@ -98,17 +99,11 @@ int main(void)
 {
 	Suite *s = suite_create("file");
 	TCase *tc = tcase_create("read_all");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, reads_files_of_every_size_below_max);
 	tcase_add_test(tc, refuses_a_file_of_max_bytes_or_more);
 	tcase_add_test(tc, reads_a_file_whose_size_fstat_does_not_know);
 	tcase_add_test(tc, a_missing_file_keeps_open_s_errno);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return run_suite(s, CK_FORK_GETENV);
 }

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "hosts.h"
+#include "suite.h"
 
 static char path[] = "/tmp/socksify-test-hosts-XXXXXX";
 
@@ -219,8 +220,6 @@ int main(void)
 {
 	Suite *s = suite_create("hosts");
 	TCase *tc = tcase_create("hosts");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_unchecked_fixture(tc, write_hosts, remove_hosts);
 	tcase_add_loop_test(tc, test_has_name, 0, sizeof(names) / sizeof(names[0]));
@@ -232,9 +231,5 @@ int main(void)
 	tcase_add_test(tc, test_large_file);
 	tcase_add_test(tc, test_own_name);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return run_suite(s, CK_FORK_GETENV);
 }

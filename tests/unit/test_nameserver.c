@@ -6,6 +6,7 @@
 
 #include "addr.h"
 #include "nameserver.h"
+#include "suite.h"
 
 static const char resolv_conf[] =
 	"# generated\n"
@@ -85,17 +86,11 @@ int main(void)
 {
 	Suite *s = suite_create("nameserver");
 	TCase *tc = tcase_create("nameserver");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, test_parse);
 	tcase_add_test(tc, test_parse_max);
 	tcase_add_loop_test(tc, test_loopback_port_53, 0, sizeof(loopbacks) / sizeof(loopbacks[0]));
 	tcase_add_test(tc, test_other_families);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return run_suite(s, CK_FORK_GETENV);
 }

@@ -5,6 +5,7 @@
 
 #include "config.h"
 #include "resolve.h"
+#include "suite.h"
 
 static const struct {
 	const char *in;
@@ -103,16 +104,10 @@ int main(void)
 {
 	Suite *s = suite_create("resolve");
 	TCase *tc = tcase_create("names");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_loop_test(tc, test_normalize, 0, sizeof(norm_cases) / sizeof(norm_cases[0]));
 	tcase_add_test(tc, test_normalize_lengths);
 	tcase_add_loop_test(tc, test_source, 0, sizeof(source_cases) / sizeof(source_cases[0]));
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return run_suite(s, CK_FORK_GETENV);
 }

@@ -21,6 +21,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "suite.h"
+
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 #define GUARD 16
 #define MAX_WIRE SOCKS5_MAX_AUTH /* the longest message of any kind */
@@ -358,12 +360,12 @@ static const struct addr_case addr_cases[] = {
 	{ "127.0.0.1:1080",
 	  .addr = { .atyp = SOCKS5_ATYP_IPV4, .port = 1080, .u.ipv4 = { 127, 0, 0, 1 } },
 	  WIRE(0x01, 127, 0, 0, 1, 0x04, 0x38) },
-	{ "10.1.2.3:0",
-	  .addr = { .atyp = SOCKS5_ATYP_IPV4, .port = 0, .u.ipv4 = { 10, 1, 2, 3 } },
-	  WIRE(0x01, 10, 1, 2, 3, 0x00, 0x00) },
-	{ "192.168.0.1:65535",
-	  .addr = { .atyp = SOCKS5_ATYP_IPV4, .port = 65535, .u.ipv4 = { 192, 168, 0, 1 } },
-	  WIRE(0x01, 192, 168, 0, 1, 0xff, 0xff) },
+	{ "203.0.113.3:0",
+	  .addr = { .atyp = SOCKS5_ATYP_IPV4, .port = 0, .u.ipv4 = { 203, 0, 113, 3 } },
+	  WIRE(0x01, 203, 0, 113, 3, 0x00, 0x00) },
+	{ "198.51.100.1:65535",
+	  .addr = { .atyp = SOCKS5_ATYP_IPV4, .port = 65535, .u.ipv4 = { 198, 51, 100, 1 } },
+	  WIRE(0x01, 198, 51, 100, 1, 0xff, 0xff) },
 	{ "[2001:db8::1]:1080",
 	  .addr = { .atyp = SOCKS5_ATYP_IPV6, .port = 1080,
 		    .u.ipv6 = { 0x20, 0x01, 0x0d, 0xb8, [15] = 0x01 } },
@@ -1053,13 +1055,6 @@ static Suite *socks5_suite(void)
 
 int main(void)
 {
-	SRunner *sr;
-	int failed;
-
 	build_cases();
-	sr = srunner_create(socks5_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed > 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+	return run_suite(socks5_suite(), CK_FORK_GETENV);
 }

@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "suite.h"
+
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 #define SECRET "s3cr3tPW"
 
@@ -269,11 +271,5 @@ static Suite *url_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(url_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return run_suite(url_suite(), CK_FORK_GETENV);
 }
