@@ -124,6 +124,14 @@ static void configure(const char *r4, const char *r6, uint32_t max_slots, unsign
 	ck_assert(fakedns_configure(&opt));
 }
 
+/* 14 slots whose names may go after 1 s, a name region of 1 KiB, the clock on 1 s. */
+static void small_name_region(void)
+{
+	fakedns_test_hook(HOOK_SMALL_NAME_REGION);
+	configure("198.18.0.0/28", "fd53:6b73:6679::/64", 0, 1);
+	tick(1);
+}
+
 static struct sockaddr_storage sa(const char *ip)
 {
 	struct sockaddr_storage ss;
@@ -908,9 +916,7 @@ START_TEST(test_recycle_reuses_name_space)
 	char name[FAKEDNS_NAME_MAX + 1];
 
 	log_setup(LOG_ERROR, 2, false);
-	fakedns_test_hook(HOOK_SMALL_NAME_REGION);
-	configure("198.18.0.0/28", "fd53:6b73:6679::/64", 0, 1);
-	tick(1);
+	small_name_region();
 	srand(99);
 	for (int i = 0; i < 5000; i++) {
 		int len = i % 3 == 0 ? FAKEDNS_NAME_MAX : 1 + rand() % FAKEDNS_NAME_MAX;
@@ -1270,9 +1276,7 @@ START_TEST(test_name_region_exhausted)
 	char name[FAKEDNS_NAME_MAX + 1];
 	uint32_t slots[4];
 
-	fakedns_test_hook(HOOK_SMALL_NAME_REGION);
-	configure("198.18.0.0/28", "fd53:6b73:6679::/64", 0, 1);
-	tick(1);
+	small_name_region();
 	for (int i = 0; i < 4; i++) {
 		name_of_len(name, i, FAKEDNS_NAME_MAX);
 		slots[i] = lookup_ok(name);
@@ -1320,9 +1324,7 @@ START_TEST(test_owner_died_name_space)
 	char name[FAKEDNS_NAME_MAX + 1];
 	uint32_t slots[4];
 
-	fakedns_test_hook(HOOK_SMALL_NAME_REGION);
-	configure("198.18.0.0/28", "fd53:6b73:6679::/64", 0, 1);
-	tick(1);
+	small_name_region();
 	for (int i = 0; i < 3; i++) {
 		name_of_len(name, i, FAKEDNS_NAME_MAX - i);
 		slots[i] = lookup_ok(name);
