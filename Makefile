@@ -46,7 +46,7 @@ $(B)/libcore.a: $(CORE_OBJ)
 
 $(LIB): $(HOOK_OBJ) $(B)/libcore.a src/preload/exports.map
 	$(CC) -shared -nostartfiles -pthread $(ALL_CFLAGS) -Wl,--version-script=src/preload/exports.map \
-		-Wl,-z,relro -Wl,-z,defs -Wl,--as-needed -o $@ $(HOOK_OBJ) $(B)/libcore.a -ldl
+		-Wl,-z,relro -Wl,-z,defs -Wl,-z,nodelete -Wl,--as-needed -o $@ $(HOOK_OBJ) $(B)/libcore.a -ldl
 
 # The wrapper has LIBDIR compiled in: recompiled when it changes, so that
 # `make` then `make install PREFIX=/opt` installs a wrapper that names /opt.

@@ -24,7 +24,9 @@
  * process, and the kernel's fault-around would then map 52 KiB of it. They
  * also define the handle libc files this object's fork handlers under; here
  * it is. Nothing else of theirs is needed: no constructors, no C++, and the
- * library is never unloaded.
+ * library is never unloaded (-z nodelete: a dlclose would otherwise leave
+ * the fork handlers pointing into an unmapped object, as nothing of the
+ * start files unregisters them).
  */
 void *__dso_handle __attribute__((visibility("hidden"))) = &__dso_handle; /* NOLINT(bugprone-reserved-identifier) */
 

@@ -417,6 +417,26 @@ write_bad_conf() {
 	assert_equal "$got" "$want"
 }
 
+# Without the C start files nothing unregisters the fork handlers at
+# dlclose: the library is marked never to be unloaded.
+@test "a program that dlopens the library, forks through it and dlcloses it forks again" {
+	run timeout 20 python3 -c '
+import ctypes, _ctypes, os, sys
+lib = ctypes.CDLL(sys.argv[1])
+for round in (1, 2):
+    pid = lib.fork() if round == 1 else os.fork()
+    if pid == 0:
+        os._exit(0)
+    print("child", round, os.waitpid(pid, 0)[1])
+    if round == 1:
+        _ctypes.dlclose(lib._handle)
+' "$LIBSOCKSIFY"
+	assert_success
+	assert_output $'child 1 0\nchild 2 0'
+	run readelf -d "$LIBSOCKSIFY"
+	assert_output --regexp 'FLAGS_1.*NODELETE'
+}
+
 # ----------------------------------------------------------- a real program
 
 @test "curl through microsocks: the hook runs inside a real program" {
