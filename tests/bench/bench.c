@@ -51,6 +51,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "io.h"
+
 extern char **environ;
 
 struct opts {
@@ -91,36 +93,6 @@ static void fail(const char *what)
 {
 	fprintf(stderr, "bench %s: %s\n", o.mode, what);
 	exit(1);
-}
-
-static int read_full(int fd, void *buf, size_t n)
-{
-	size_t got = 0;
-
-	while (got < n) {
-		ssize_t r = read(fd, (char *)buf + got, n - got);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			return -1;
-		got += (size_t)r;
-	}
-	return 0;
-}
-
-static int write_full(int fd, const void *buf, size_t n)
-{
-	size_t put = 0;
-
-	while (put < n) {
-		ssize_t w = write(fd, (const char *)buf + put, n - put);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		put += (size_t)w;
-	}
-	return 0;
 }
 
 /* ------------------------------------------------------------ SOCKS5 */

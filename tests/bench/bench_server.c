@@ -26,6 +26,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "io.h"
+
 static struct in_addr bind_addr;
 
 static int listener(int type, int *port)
@@ -76,36 +78,6 @@ static void *udp_loop(void *arg)
 		sendto(fd, buf, (size_t)n, 0, (struct sockaddr *)&ss, len);
 	}
 	return NULL;
-}
-
-static int read_full(int fd, void *buf, size_t n)
-{
-	size_t got = 0;
-
-	while (got < n) {
-		ssize_t r = read(fd, (char *)buf + got, n - got);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			return -1;
-		got += (size_t)r;
-	}
-	return 0;
-}
-
-static int write_full(int fd, const void *buf, size_t n)
-{
-	size_t put = 0;
-
-	while (put < n) {
-		ssize_t w = write(fd, (const char *)buf + put, n - put);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		put += (size_t)w;
-	}
-	return 0;
 }
 
 static void *bulk_conn(void *arg)

@@ -17,11 +17,11 @@ BENCH_SECONDS ?= 2
 BENCH_CALLGRIND ?= 1
 BENCH_OUT     ?=
 
-$(BENCH_B)/bench: tests/bench/bench.c
+$(BENCH_B)/bench: tests/bench/bench.c tests/bench/io.h
 	@mkdir -p $(dir $@)
 	$(CC) $(BENCH_CFLAGS) -o $@ $<
 
-$(BENCH_B)/bench_server: tests/bench/bench_server.c
+$(BENCH_B)/bench_server: tests/bench/bench_server.c tests/bench/io.h
 	@mkdir -p $(dir $@)
 	$(CC) $(BENCH_CFLAGS) -o $@ $<
 
