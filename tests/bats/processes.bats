@@ -233,7 +233,10 @@ print("echo", p.returncode, p.stdout.decode().strip())' "$WWW_NAME" "$MARKER" "$
 # closeall: a UDP association, a kept TCP connection and a DNS query to the
 # client's nameserver (answered by the library) before; the close; then a
 # UDP echo by name, a TCP echo by name and the DNS query again.
-closeall_ok() {
+# closeall MODE runs it in that mode, as nobody, and checks all that.
+closeall() {
+	run --separate-stderr sx_nobody "$NOBODY_DIR/closeall" "$1" \
+		"$ECHO_NAME" "$ECHO_PORT" "$UDP_ECHO_PORT" "$CLIENT_DNS4"
 	assert_success
 	assert_line "before-udp ok"
 	assert_line "before-tcp ok"
@@ -248,9 +251,7 @@ closeall_ok() {
 @test "closefrom(3) after a UDP association: a new socket's send opens a new association; TCP and DNS work" {
 	local before
 	before=$(assoc_count)
-	run --separate-stderr sx_nobody "$NOBODY_DIR/closeall" closefrom \
-		"$ECHO_NAME" "$ECHO_PORT" "$UDP_ECHO_PORT" "$CLIENT_DNS4"
-	closeall_ok
+	closeall closefrom
 	assert_line "closed True"
 	assert_new_assocs "$before" 2
 }
@@ -258,9 +259,7 @@ closeall_ok() {
 @test "close_range(3, ~0U, 0) after a UDP association: a new association opens; TCP and DNS work" {
 	local before
 	before=$(assoc_count)
-	run --separate-stderr sx_nobody "$NOBODY_DIR/closeall" close_range \
-		"$ECHO_NAME" "$ECHO_PORT" "$UDP_ECHO_PORT" "$CLIENT_DNS4"
-	closeall_ok
+	closeall close_range
 	assert_line "closed True"
 	assert_new_assocs "$before" 2
 }
@@ -268,9 +267,7 @@ closeall_ok() {
 @test "close_range(CLOSE_RANGE_CLOEXEC) after a UDP association: the same association and connection go on" {
 	local before
 	before=$(assoc_count)
-	run --separate-stderr sx_nobody "$NOBODY_DIR/closeall" cloexec \
-		"$ECHO_NAME" "$ECHO_PORT" "$UDP_ECHO_PORT" "$CLIENT_DNS4"
-	closeall_ok
+	closeall cloexec
 	assert_line "cloexec True"
 	assert_line "after-held ok"
 	assert_new_assocs "$before" 1
@@ -280,18 +277,14 @@ closeall_ok() {
 # the next send must notice and associate again (or, if the library keeps
 # its own fds out of the range, go on with the old one).
 @test "closefrom above the UDP socket (its control connection closed behind the library): the next send works" {
-	run --separate-stderr sx_nobody "$NOBODY_DIR/closeall" keep-closefrom \
-		"$ECHO_NAME" "$ECHO_PORT" "$UDP_ECHO_PORT" "$CLIENT_DNS4"
-	closeall_ok
+	closeall keep-closefrom
 	assert_line "kept True"
 }
 
 @test "a forked child of a threaded parent does closefrom(3) / close_range, then connects, associates and resolves" {
 	local mode
 	for mode in fork-closefrom fork-close_range; do
-		run --separate-stderr sx_nobody "$NOBODY_DIR/closeall" "$mode" \
-			"$ECHO_NAME" "$ECHO_PORT" "$UDP_ECHO_PORT" "$CLIENT_DNS4"
-		closeall_ok
+		closeall "$mode"
 		assert_line "closed True"
 		assert_line "child-exit 0"
 		assert_line --regexp '^threads rounds [1-9][0-9]* failures 0$'
