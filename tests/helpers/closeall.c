@@ -152,22 +152,6 @@ static void *worker(void *arg)
 	return NULL;
 }
 
-static int wait_bounded(pid_t pid)
-{
-	long long deadline = sx_now_ms() + 15000;
-	int status;
-	pid_t r;
-
-	while ((r = waitpid(pid, &status, WNOHANG)) == 0 && sx_now_ms() < deadline)
-		usleep(5000);
-	if (r == 0) {
-		kill(pid, SIGKILL);
-		waitpid(pid, &status, 0);
-		return 124;
-	}
-	return r < 0 ? 125 : WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
-
 /* ssh-style detach; returns in the grandchild only. */
 static void daemonize(const char *outfile)
 {
@@ -177,7 +161,7 @@ static void daemonize(const char *outfile)
 	if (pid < 0)
 		exit(1);
 	if (pid > 0)
-		exit(wait_bounded(pid)); /* the first child exits at once */
+		exit(sx_wait_until(pid, sx_now_ms() + 15000)); /* the first child exits at once */
 	setsid();
 	pid = fork();
 	if (pid < 0)
@@ -250,7 +234,7 @@ int main(int argc, char **argv)
 	if (pid == 0) {
 		_exit(after(close_all(mode + 5, u), u, t));
 	}
-	int status = pid < 0 ? 1 : wait_bounded(pid);
+	int status = pid < 0 ? 1 : sx_wait_until(pid, sx_now_ms() + 15000);
 	say("child-exit %d\n", status);
 	atomic_store(&stop, true);
 	for (int i = 0; i < 3; i++)

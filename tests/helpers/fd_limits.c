@@ -79,6 +79,25 @@ static int fill(int *fds, int cap)
 	return n;
 }
 
+/*
+ * The limit lowered to 64 and every fd taken but one, which becomes a
+ * socket of this type: the next fd the library wants is not there. -1 if
+ * that cannot be set up.
+ */
+static int socket_with_no_fd_left(int *fds, int *n, int type)
+{
+	int s;
+
+	if (set_nofile(64) != 0)
+		return -1;
+	*n = fill(fds, 256);
+	close(fds[--*n]); /* exactly one left */
+	s = socket(AF_INET, type | SOCK_CLOEXEC, 0);
+	if (s < 0)
+		perror("socket");
+	return s;
+}
+
 static int mode_high(int argc, char **argv)
 {
 	const char *name;
@@ -157,15 +176,9 @@ static int mode_emfile_udp(int argc, char **argv)
 	if (sx_resolve(argv[2], atoi(argv[3]), SOCK_DGRAM, &a, NULL) != 0)
 		return 2;
 	before = sx_count_fds();
-	if (set_nofile(64) != 0)
+	int u = socket_with_no_fd_left(fds, &n, SOCK_DGRAM);
+	if (u < 0)
 		return 2;
-	n = fill(fds, 256);
-	close(fds[--n]); /* exactly one left */
-	int u = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (u < 0) {
-		perror("socket");
-		return 2;
-	}
 	int probe = null_fd();
 	printf("full %s\n", probe < 0 && errno == EMFILE ? "True" : "False");
 	if (probe >= 0)
@@ -202,15 +215,9 @@ static int mode_emfile_tcp(int argc, char **argv)
 	if (argc != 4 || inet_pton(AF_INET, argv[2], &a.sin_addr) != 1)
 		return 2;
 	a.sin_port = htons((uint16_t)atoi(argv[3]));
-	if (set_nofile(64) != 0)
+	int s = socket_with_no_fd_left(fds, &n, SOCK_STREAM);
+	if (s < 0)
 		return 2;
-	n = fill(fds, 256);
-	close(fds[--n]);
-	int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (s < 0) {
-		perror("socket");
-		return 2;
-	}
 	long long t0 = sx_now_ms();
 	int c = connect(s, (struct sockaddr *)&a, sizeof(a));
 	int err = errno;
@@ -233,15 +240,9 @@ static int mode_emfile_dns(int argc, char **argv)
 
 	if (argc != 4)
 		return 2;
-	if (set_nofile(64) != 0)
+	int u = socket_with_no_fd_left(fds, &n, SOCK_DGRAM);
+	if (u < 0)
 		return 2;
-	n = fill(fds, 256);
-	close(fds[--n]);
-	int u = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (u < 0) {
-		perror("socket");
-		return 2;
-	}
 	long long t0 = sx_now_ms();
 	int q = sx_dns_query(u, argv[3], argv[2], addr, 1000);
 	int err = errno;

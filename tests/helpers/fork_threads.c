@@ -80,22 +80,9 @@ static int child(long i)
 /* 1 exited 0, 0 exited otherwise, -1 hung (killed). */
 static int reap(pid_t pid)
 {
-	long long deadline = sx_now_ms() + 15000;
-	int status;
+	int rc = sx_wait_until(pid, sx_now_ms() + 15000);
 
-	for (;;) {
-		pid_t r = waitpid(pid, &status, WNOHANG);
-		if (r == pid)
-			return WIFEXITED(status) && WEXITSTATUS(status) == 0;
-		if (r < 0 && errno != EINTR)
-			return 0;
-		if (sx_now_ms() > deadline) {
-			kill(pid, SIGKILL);
-			waitpid(pid, &status, 0);
-			return -1;
-		}
-		usleep(2000);
-	}
+	return rc == 0 ? 1 : rc == 124 ? -1 : 0;
 }
 
 struct fork_result {

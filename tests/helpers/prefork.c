@@ -99,18 +99,11 @@ int main(int argc, char **argv)
 	}
 	long long deadline = sx_now_ms() + 15000;
 	for (int i = 0; i < workers; i++) {
-		int status;
-		pid_t r;
+		int rc = sx_wait_until(pids[i], deadline);
 
-		while ((r = waitpid(pids[i], &status, WNOHANG)) == 0 && sx_now_ms() < deadline)
-			usleep(5000);
-		if (r == 0) {
-			kill(pids[i], SIGKILL);
-			waitpid(pids[i], &status, 0);
+		if (rc == 124)
 			say("w%d hung\n", i);
-			continue;
-		}
-		ok += r == pids[i] && WIFEXITED(status) && WEXITSTATUS(status) == 0;
+		ok += rc == 0;
 	}
 	say("workers %d ok %d\n", workers, ok);
 	if (sx_udp_echo_fd(u, &u_to, "parent after") == 0)

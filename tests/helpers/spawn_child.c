@@ -25,25 +25,6 @@
 
 extern char **environ;
 
-/* Waits 15 s at most; the exit status, or 128+signal, or 124 when it hung. */
-static int wait_bounded(pid_t pid)
-{
-	long long deadline = sx_now_ms() + 15000;
-	int status;
-	pid_t r;
-
-	while ((r = waitpid(pid, &status, WNOHANG)) == 0 && sx_now_ms() < deadline)
-		usleep(5000);
-	if (r == 0) {
-		kill(pid, SIGKILL);
-		waitpid(pid, &status, 0);
-		return 124;
-	}
-	if (r < 0)
-		return 125;
-	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
-
 static int child(const char *name, int tcp_port, int udp_port)
 {
 	const char *pre = getenv("LD_PRELOAD");
@@ -81,7 +62,7 @@ static int parent(char *self, char **argv)
 		printf("posix_spawn %s\n", sx_errname(rc));
 		return 1;
 	}
-	status = wait_bounded(pid);
+	status = sx_wait_until(pid, sx_now_ms() + 15000);
 	printf("child-exit %d\n", status);
 	fails += status != 0;
 	fails += sx_report("held", sx_stream_echo(held, "held across spawn\n", sx_now_ms() + SX_TIMEOUT_MS));
@@ -103,7 +84,7 @@ int main(int argc, char **argv)
 			printf("posix_spawnp %s\n", sx_errname(rc));
 			return 1;
 		}
-		rc = wait_bounded(pid);
+		rc = sx_wait_until(pid, sx_now_ms() + 15000);
 		printf("exit %d\n", rc);
 		return rc;
 	}

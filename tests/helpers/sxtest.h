@@ -19,12 +19,14 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -61,6 +63,30 @@ static inline long long sx_now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * Reaps pid, killing it at the deadline (sx_now_ms): its exit status,
+ * 128 + the signal that ended it, 124 when it hung, 125 when it cannot be
+ * waited for.
+ */
+static inline int sx_wait_until(pid_t pid, long long deadline)
+{
+	int status;
+
+	for (;;) {
+		pid_t r = waitpid(pid, &status, WNOHANG);
+		if (r == pid)
+			return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+		if (r < 0 && errno != EINTR)
+			return 125;
+		if (sx_now_ms() >= deadline) {
+			kill(pid, SIGKILL);
+			waitpid(pid, &status, 0);
+			return 124;
+		}
+		usleep(2000);
+	}
 }
 
 /* poll for EVENTS on fd until the deadline: 1 ready, 0 timed out (errno ETIMEDOUT), -1 error. */
