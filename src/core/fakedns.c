@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "hash.h"
 #include "log.h"
 
 /*
@@ -237,53 +238,13 @@ static size_t heap_bytes(uint32_t nslots)
 
 /* ----------------------------------------------------------------- hash */
 
-static uint64_t load64(const unsigned char *p)
-{
-	uint64_t v;
-
-	memcpy(&v, p, sizeof(v));
-	return v;
-}
-
-static uint64_t load32(const unsigned char *p)
-{
-	uint32_t v;
-
-	memcpy(&v, p, sizeof(v));
-	return v;
-}
-
 /*
- * Eight bytes at a time, the last eight (or fewer) read in one piece, then
- * splitmix64's finaliser. Seeded per arena, so names chosen to collide in
- * one table do not in another. Called under the arena lock or before it,
- * once the arena exists.
+ * Seeded per arena, so names chosen to collide in one table do not in
+ * another. Called under the arena lock or before it, once the arena exists.
  */
 static unsigned key_hash(const void *key, size_t len)
 {
-	const unsigned char *p = key;
-	uint64_t h = atomic_load_explicit(&shared, memory_order_relaxed)->hash_seed ^
-		     (len * 0x9e3779b97f4a7c15u);
-	size_t left = len;
-	uint64_t last;
-
-	for (; left > 8; p += 8, left -= 8) {
-		h = (h ^ load64(p)) * 0x9e3779b97f4a7c15u;
-		h ^= h >> 32;
-	}
-	if (len >= 8)
-		last = load64(p + left - 8); /* overlaps bytes already hashed: len is in the seed */
-	else if (left >= 4)
-		last = load32(p) << 32 | load32(p + left - 4);
-	else
-		last = (uint64_t)p[0] << 16 | (uint64_t)p[left / 2] << 8 | p[left - 1];
-	h ^= last;
-	h ^= h >> 30;
-	h *= 0xbf58476d1ce4e5b9u;
-	h ^= h >> 27;
-	h *= 0x94d049bb133111ebu;
-	h ^= h >> 31;
-	return (unsigned)h;
+	return (unsigned)hash_bytes(key, len, atomic_load_explicit(&shared, memory_order_relaxed)->hash_seed, 0);
 }
 
 /* ---------------------------------------------------------------- names */

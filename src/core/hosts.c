@@ -14,6 +14,7 @@
 
 #include "addr.h"
 #include "file.h"
+#include "hash.h"
 #include "log.h"
 #include "real.h"
 
@@ -21,7 +22,6 @@
 #define HOSTS_MAX ((size_t)64 * 1024 * 1024)
 #define FIELDS_MAX 32
 #define OWN_NAME_MAX 256
-#define CASE_BITS 0x2020202020202020u
 
 static _Atomic unsigned recheck_ms = HOSTS_RECHECK_MS;
 
@@ -127,28 +127,10 @@ struct name_slot {
 	const char *name;
 };
 
-static uint64_t hash_step(uint64_t h, uint64_t word)
-{
-	h = (h ^ (word | CASE_BITS)) * 0x9e3779b97f4a7c15u;
-	return h ^ (h >> 29);
-}
-
-/*
- * Eight bytes a step, each with its 0x20 bit set: that folds ASCII case
- * (names are compared without it), and only a few symbols besides.
- */
+/* Names are compared without ASCII case: they hash without it. */
 static uint32_t name_hash(const char *name)
 {
-	size_t len = strlen(name), i = 0;
-	uint64_t h = len, word;
-
-	for (; len - i >= 8; i += 8) {
-		memcpy(&word, name + i, 8);
-		h = hash_step(h, word);
-	}
-	word = 0;
-	memcpy(&word, name + i, len - i);
-	return (uint32_t)hash_step(h, word);
+	return (uint32_t)hash_bytes(name, strlen(name), 0, HASH_FOLD_CASE);
 }
 
 /*
